@@ -1,0 +1,179 @@
+"""The device interface: one vectorised code path per device family, used by every analysis.
+
+A *family* (subclass of :class:`DeviceGroup`) evaluates a whole group of N instances at once.
+Each instance of a group sees U local unknowns, in this order:
+
+1. its terminal node voltages (``terminals``; V),
+2. the branch currents of the elements it reads (``Instance.controls``; A),
+3. its own internal unknowns (``internal_unknowns``): internal nodes (kind 'v', V), its own
+   branch current (named 'branch', kind 'i', A: reported as ``i(name)``), or internal states
+   (kind 's', e.g. a memristor's x).
+
+``evaluate(x, ctx)`` gets x of shape (..., N, U) and returns an :class:`Evaluation` with
+
+- ``i``  (..., N, U): for a terminal row, the current leaving the node into the device (A); for a
+  branch or state row, the residual of its equation in the form ``d/dt q + i = 0``;
+- ``q``  (..., N, U): charges (C) on terminal rows, fluxes or state "mass" on other rows;
+- ``di``, ``dq`` (..., N, U, U): their Jacobians d i[r] / d x[c] (row r, column c).
+
+Leading ``...`` axes are batch axes (HB time samples, Monte-Carlo variants). Devices never see
+the analysis: DC uses i and di; transient i + d/dt q; AC di + jw dq.
+
+ngspice-compatible capacitance-defined charges (Meyer gate capacitances) are not functions of
+the present voltages alone: ngspice integrates them incrementally,
+``q_n = q_{n-1} + C_avg (v_n - v_{n-1})`` with ``C_avg = (C(v_n) + C(v_{n-1})) / 2``.
+A family reproduces that by returning ``c_incr`` (..., N, U, U): the transient engine then adds
+that incremental charge to ``q`` and ``C_avg`` to ``dq``; AC adds ``c_incr`` to ``dq``.
+
+Junction voltage limiting (SPICE pnjlim/fetlim): a family may implement
+``limit(x_new, x_old) -> x_lim``. Newton then evaluates at ``x_lim`` and linearly extrapolates
+to the true x (``i(x_lim) + di(x_lim) (x - x_lim)``), exactly SPICE's companion model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from netsim.circuit.circuit import Instance
+
+
+@dataclass
+class EvalContext:
+    """What a device may know about the moment it is evaluated.
+
+    t: time in s (scalar, or an array broadcasting against the batch axes, e.g. (K, 1) for HB).
+    srcfact: source-stepping factor in [0, 1] that independent sources multiply their value by.
+    gmin: conductance (S) that SPICE puts across every pn junction (raised by gmin stepping).
+    """
+
+    t: float | np.ndarray = 0.0
+    srcfact: float = 1.0
+    gmin: float = 1e-12
+
+
+@dataclass
+class Evaluation:
+    """Result of :meth:`DeviceGroup.evaluate`; ``q``/``dq``/``c_incr`` are None when absent."""
+
+    i: np.ndarray
+    di: np.ndarray
+    q: np.ndarray | None = None
+    dq: np.ndarray | None = None
+    c_incr: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class UnknownSpec:
+    """An internal unknown of an instance: name ('branch' = the element's branch current) and
+    kind: 'v' (node voltage, V), 'i' (current, A) or 's' (dimensionless state)."""
+
+    name: str
+    kind: str
+
+
+BRANCH = UnknownSpec("branch", "i")
+
+
+class DeviceGroup:
+    """Base class of all device families (subclasses register with ``@register``).
+
+    Class attributes a family sets:
+
+    family: registry key (e.g. 'resistor').
+    terminals: terminal names in netlist order (e.g. ('d', 'g', 's', 'b')).
+    linear: True when i and q are linear in x and constant in time (stamped once).
+    time_varying: True when evaluate depends on ctx.t (independent sources).
+    """
+
+    family: ClassVar[str] = ""
+    terminals: ClassVar[tuple[str, ...]] = ()
+    linear: ClassVar[bool] = False
+    time_varying: ClassVar[bool] = False
+
+    def __init__(self, instances: list[Instance], temp: float, tnom: float) -> None:
+        """Build parameter arrays (shape (N,)) from the instances.
+
+        temp, tnom: circuit temperature and nominal temperature in degrees Celsius.
+        Raise ElaborationError (with the instance's span) on invalid parameters.
+        """
+        self.instances = instances
+        self.names = [inst.name for inst in instances]
+        self.n = len(instances)
+
+    # ---- structure (class-level decisions per instance, used by compile to form groups)
+    @classmethod
+    def internal_unknowns(cls, inst: Instance) -> tuple[UnknownSpec, ...]:
+        """The internal unknowns this instance needs (default: none)."""
+        return ()
+
+    @classmethod
+    def group_key(cls, inst: Instance) -> Any:
+        """Instances with equal keys share one group (same U and pattern). Default: structure."""
+        return (len(inst.nodes), len(inst.controls), cls.internal_unknowns(inst))
+
+    def pattern(self) -> np.ndarray:
+        """(U, U) bool: which Jacobian entries (of di, dq or c_incr) can be non-zero.
+
+        Default: all of them. Families should narrow it (it sets the sparsity pattern).
+        """
+        u = self.n_unknowns
+        return np.ones((u, u), dtype=bool)
+
+    @property
+    def n_unknowns(self) -> int:
+        inst = self.instances[0]
+        return len(inst.nodes) + len(inst.controls) + len(self.internal_unknowns(inst))
+
+    # ---- numerics
+    def evaluate(self, x: np.ndarray, ctx: EvalContext) -> Evaluation:
+        """Currents, charges and Jacobians at local unknowns x (..., N, U)."""
+        raise NotImplementedError
+
+    def limit(self, x_new: np.ndarray, x_old: np.ndarray) -> np.ndarray | None:
+        """Junction-limited version of x_new (..., N, U) given the previous iterate, or None."""
+        return None
+
+    def breakpoints(self, t_start: float, t_stop: float) -> np.ndarray:
+        """Times in (t_start, t_stop] where the device's inputs have corners (sources)."""
+        return np.empty(0)
+
+    def dc_value_setter(self, name: str):
+        """For sweepable families (V, I, R): a function ``set(value)`` changing the named
+        instance's DC value in place, or None when not sweepable."""
+        return None
+
+    def ac_excitation(self) -> np.ndarray | None:
+        """(N, U) complex: the AC small-signal source term added to i (sources only)."""
+        return None
+
+
+REGISTRY: dict[str, type[DeviceGroup]] = {}
+
+
+def register(cls: type[DeviceGroup]) -> type[DeviceGroup]:
+    """Class decorator adding a family to the registry under ``cls.family``."""
+    if not cls.family:
+        raise ValueError(f"{cls.__name__} has no family name")
+    REGISTRY[cls.family] = cls
+    return cls
+
+
+def local_jacobian_zeros(shape_lead: tuple[int, ...], u: int) -> np.ndarray:
+    """Zero array of shape (*shape_lead, u, u), the starting point of most Jacobians."""
+    return np.zeros((*shape_lead, u, u))
+
+
+def kelvin(celsius: float) -> float:
+    """Degrees Celsius to kelvin (SPICE's CONSTCtoK = 273.15)."""
+    return celsius + 273.15
+
+
+# Physical constants exactly as ngspice uses them (src/include/ngspice/const.h).
+CHARGE = 1.6021766208e-19  # C
+BOLTZMANN = 1.38064852e-23  # J/K
+EPS0 = 8.854187817e-12  # F/m
+EPS_SI = 11.7 * EPS0  # F/m  (ngspice uses 11.7 for silicon)
+EPS_OX = 3.9 * EPS0  # F/m
