@@ -44,12 +44,15 @@ from netsim.circuit.circuit import Instance
 class EvalContext:
     """What a device may know about the moment it is evaluated.
 
-    t: time in s (scalar, or an array broadcasting against the batch axes, e.g. (K, 1) for HB).
+    t: time in s (scalar, or an array broadcasting against the batch axes, e.g. (K, 1) for HB),
+       or None for a static analysis (.op, .dc, the AC operating point): sources then use their
+       DC value when one was given, else their waveform at t = 0 (as ngspice does). The
+       operating point that starts a transient passes t = 0.0 (waveform at 0, as ngspice).
     srcfact: source-stepping factor in [0, 1] that independent sources multiply their value by.
     gmin: conductance (S) that SPICE puts across every pn junction (raised by gmin stepping).
     """
 
-    t: float | np.ndarray = 0.0
+    t: float | np.ndarray | None = None
     srcfact: float = 1.0
     gmin: float = 1e-12
 
