@@ -9,3 +9,8 @@ Python API::
 """
 
 __version__ = "0.1.0"
+
+from netsim.errors import NetsimError  # noqa: E402
+from netsim.simulator import Simulator, run_file, run_text  # noqa: E402
+
+__all__ = ["NetsimError", "Simulator", "run_file", "run_text", "__version__"]

@@ -1,0 +1,10 @@
+"""Device families; importing this package registers every family in base.REGISTRY."""
+
+from netsim.devices import (  # noqa: F401
+    behavioural,
+    controlled,
+    diode,
+    mosfet,
+    passive,
+    sources,
+)

@@ -1,0 +1,143 @@
+"""Newton-Raphson on ``F(x) = 0`` with SPICE's convergence test, and the tolerance set.
+
+A step converges (ngspice NIconvTest) when no device limited its junctions during the load and
+every unknown moved by at most ``reltol * max(|x_new|, |x_old|) + atol`` with atol = vntol for
+voltages and abstol for currents. Failures raise nothing here: the caller decides (gmin/source
+stepping, time-step cut) and builds the diagnostic with :func:`describe_failure`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from netsim.analysis.linalg import LinearSolver, SingularMatrixError
+from netsim.circuit.compile import CompiledCircuit
+
+
+@dataclass
+class Tolerances:
+    """SPICE tolerances and iteration limits (``.options`` names); defaults as ngspice."""
+
+    reltol: float = 1e-3
+    abstol: float = 1e-12  # A
+    vntol: float = 1e-6  # V
+    chgtol: float = 1e-14  # C
+    trtol: float = 7.0
+    gmin: float = 1e-12  # S
+    itl1: int = 100  # DC iteration limit
+    itl4: int = 10  # transient iteration limit per time point
+    gminsteps: int = 10
+    srcsteps: int = 10
+
+    @classmethod
+    def from_options(cls, options: dict) -> Tolerances:
+        kwargs = {}
+        for f in fields(cls):
+            if f.name in options:
+                kwargs[f.name] = type(f.default)(options[f.name])
+        return cls(**kwargs)
+
+    def absolute(self, kinds: np.ndarray) -> np.ndarray:
+        """(n,) absolute tolerance per unknown kind: vntol for 'v'/'s', abstol for 'i'."""
+        return np.where(kinds == "i", self.abstol, self.vntol)
+
+
+@dataclass
+class NewtonOutcome:
+    x: np.ndarray
+    converged: bool
+    iterations: int
+    residual: np.ndarray | None = None
+    singular: int | None = None  # unknown index when the matrix was singular
+
+
+System = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray, bool]]
+
+
+def newton(
+    system: System,
+    x0: np.ndarray,
+    solver: LinearSolver,
+    reltol: float,
+    atol: np.ndarray,
+    maxiter: int,
+    polish: bool = False,
+) -> NewtonOutcome:
+    """Iterate ``x <- x - J(x)^-1 F(x)``; system(x) returns (F, J_data, limited).
+
+    polish: after convergence, take one more full step (static analyses: makes the answer
+    independent of reltol for all practical purposes, at one extra iteration's cost).
+    """
+    x = np.array(x0, dtype=float)
+    residual = None
+    for it in range(1, maxiter + 1):
+        residual, jac, limited = system(x)
+        if not np.all(np.isfinite(residual)) or not np.all(np.isfinite(jac)):
+            return NewtonOutcome(x, False, it, residual)
+        try:
+            solver.factor(jac)
+        except SingularMatrixError as err:
+            return NewtonOutcome(x, False, it, residual, singular=err.index)
+        dx = -solver.solve(residual)
+        if not np.all(np.isfinite(dx)):
+            return NewtonOutcome(x, False, it, residual)
+        x_new = x + dx
+        ok = not limited and bool(
+            np.all(np.abs(dx) <= reltol * np.maximum(np.abs(x_new), np.abs(x)) + atol)
+        )
+        x = x_new
+        if ok and it > 1:  # as ngspice, the first iterate is never accepted
+            if polish:
+                residual, jac, limited = system(x)
+                solver.factor(jac)
+                step = -solver.solve(residual)
+                if np.all(np.isfinite(step)) and not limited:
+                    x = x + step
+            return NewtonOutcome(x, True, it, residual)
+    return NewtonOutcome(x, False, maxiter, residual)
+
+
+def describe_failure(cc: CompiledCircuit, outcome: NewtonOutcome, where: str) -> tuple[str, str]:
+    """(message, hint) naming the worst unknown and the device feeding it most."""
+    if outcome.singular is not None and outcome.singular >= 0:
+        name = cc.names[outcome.singular]
+        return (
+            f"singular matrix {where}; check unknown {name}",
+            "a node may be floating or a loop of voltage sources may exist; "
+            "`netsim check` reports topology problems",
+        )
+    res = outcome.residual
+    if res is None or not np.all(np.isfinite(res)):
+        return (f"Newton diverged (non-finite values) {where}", "check element values and models")
+    k = int(np.argmax(np.abs(res)))
+    unit = "A" if cc.kinds[k] != "i" else "V"
+    device = _device_at(cc, k)
+    dev_txt = f", device '{device}'" if device else ""
+    return (
+        f"Newton did not converge {where} after {outcome.iterations} iterations; "
+        f"largest residual at {cc.names[k]} ({_si(abs(res[k]))}{unit}){dev_txt}",
+        "try .nodeset or .ic near the expected solution, or relax reltol in .options",
+    )
+
+
+def _device_at(cc: CompiledCircuit, k: int) -> str | None:
+    """Name of a nonlinear device connected to unknown k (first found), else any device."""
+    fallback = None
+    for grp in cc.groups:
+        hits = np.nonzero(np.any(grp.conn == k, axis=1))[0]
+        if hits.size:
+            if not grp.device.linear:
+                return grp.device.names[int(hits[0])]
+            fallback = fallback or grp.device.names[int(hits[0])]
+    return fallback
+
+
+def _si(value: float) -> str:
+    for factor, prefix in ((1e9, "G"), (1e6, "M"), (1e3, "k"), (1.0, ""), (1e-3, "m"),
+                           (1e-6, "u"), (1e-9, "n"), (1e-12, "p"), (1e-15, "f")):
+        if value >= factor:
+            return f"{value / factor:.3g} {prefix}"
+    return f"{value:.3g} "

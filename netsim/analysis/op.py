@@ -1,0 +1,132 @@
+"""DC operating point: Newton, then gmin stepping, then source stepping (ngspice's order).
+
+Also used for each point of a DC sweep and for the operating point that starts a transient.
+Node clamps implement ``.nodeset`` (released after a first solve) and, for the transient's
+operating point without ``uic``, ``.ic`` (held: ngspice ties those nodes through 1e10 S).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from netsim.analysis.newton import NewtonOutcome, describe_failure, newton
+from netsim.devices.base import EvalContext
+from netsim.errors import ConvergenceError
+
+CLAMP_CONDUCTANCE = 1e10  # S, as ngspice's nodeset/ic enforcement
+
+
+@dataclass
+class Clamp:
+    """Unknown indices (k,) held at values (k,) volts."""
+
+    index: np.ndarray
+    value: np.ndarray
+
+
+def static_system(sim, ctx: EvalContext, gshunt: float = 0.0, clamp: Clamp | None = None):
+    """F(x), J(x) of the DC equations, with an optional shunt on node rows and clamps."""
+    asm = sim.assembler
+    cc = sim.compiled
+    node_rows = np.nonzero(cc.kinds == "v")[0]
+
+    def system(x: np.ndarray):
+        a = asm.assemble(x, ctx)
+        f, j = a.i, a.g
+        if gshunt or clamp is not None:
+            f = f.copy()
+            j = j.copy()
+        if gshunt:
+            f[node_rows] += gshunt * x[node_rows]
+            j[cc.diag_pos[node_rows]] += gshunt
+        if clamp is not None and clamp.index.size:
+            f[clamp.index] += CLAMP_CONDUCTANCE * (x[clamp.index] - clamp.value * ctx.srcfact)
+            j[cc.diag_pos[clamp.index]] += CLAMP_CONDUCTANCE
+        return f, j, a.limited
+
+    return system
+
+
+def solve_op(
+    sim,
+    ctx: EvalContext,
+    x0: np.ndarray | None = None,
+    *,
+    hold: Clamp | None = None,
+    nodeset: Clamp | None = None,
+    where: str = "in the operating point",
+    polish: bool = True,
+) -> tuple[np.ndarray, int]:
+    """Solve the DC equations; returns (x, total Newton iterations) or raises
+    ConvergenceError naming the worst node and device."""
+    tol = sim.tol
+    x = np.zeros(sim.compiled.n) if x0 is None else np.array(x0, dtype=float)
+    total = 0
+
+    def run(x_start, c: EvalContext, gshunt=0.0, clamp=hold, maxiter=tol.itl1, pol=False):
+        nonlocal total
+        out = newton(static_system(sim, c, gshunt, clamp), x_start, sim.solver, tol.reltol,
+                     sim.atol, maxiter, polish=pol)
+        total += out.iterations
+        return out
+
+    if nodeset is not None and nodeset.index.size:
+        merged = nodeset if hold is None else Clamp(
+            np.concatenate([hold.index, nodeset.index]), np.concatenate([hold.value, nodeset.value])
+        )
+        first = run(x, ctx, clamp=merged)
+        if first.converged:
+            x = first.x
+
+    out = run(x, ctx, pol=polish)
+    if out.converged:
+        return out.x, total
+    failure = out
+
+    # gmin stepping: a shunt on every node from 1e-2 S down, decade by decade
+    out = _gmin_stepping(sim, ctx, x, run)
+    if out is not None and out.converged:
+        return out.x, total
+
+    # source stepping: ramp every independent source from 0 to its value
+    out = _source_stepping(sim, ctx, run)
+    if out is not None and out.converged:
+        return out.x, total
+
+    message, hint = describe_failure(sim.compiled, failure, where)
+    raise ConvergenceError(message + " (gmin and source stepping also failed)", hint=hint)
+
+
+def _gmin_stepping(sim, ctx, x, run) -> NewtonOutcome | None:
+    gshunt = 1e-2
+    x_cur = x
+    while gshunt > sim.tol.gmin:
+        out = run(x_cur, ctx, gshunt=gshunt)
+        if not out.converged:
+            return None
+        x_cur = out.x
+        gshunt /= 10.0
+    return run(x_cur, ctx, pol=True)
+
+
+def _source_stepping(sim, ctx, run) -> NewtonOutcome | None:
+    x_cur = np.zeros(sim.compiled.n)
+    factor, step = 0.0, 0.1
+    base = EvalContext(t=ctx.t, srcfact=0.0, gmin=ctx.gmin)
+    out = run(x_cur, base)
+    if not out.converged:
+        return None
+    x_cur = out.x
+    while factor < 1.0:
+        trial = min(1.0, factor + step)
+        out = run(x_cur, EvalContext(t=ctx.t, srcfact=trial, gmin=ctx.gmin))
+        if out.converged:
+            factor, x_cur = trial, out.x
+            step = min(step * 2.0, 0.5)
+        else:
+            step /= 4.0
+            if step < 1e-6:
+                return None
+    return run(x_cur, ctx, pol=True)

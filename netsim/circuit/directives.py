@@ -1,0 +1,230 @@
+"""Dot cards other than definitions: analyses, options, initial conditions, outputs.
+
+Supported: ``.op``, ``.dc`` (one or two nested sources), ``.ac dec|oct|lin``, ``.tran tstep
+tstop [tstart [tmax]] [uic]``, ``.options``, ``.ic``, ``.nodeset``, ``.temp``,
+``.print``/``.plot``/``.save``, ``.title``, ``.end``. Anything else is an error at the card.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from netsim.analysis.ac import frequency_grid
+from netsim.analysis.dc import sweep_values
+from netsim.circuit.circuit import AnalysisRequest
+from netsim.circuit.scope import Scope, describe, span_of
+from netsim.errors import AnalysisError, ElaborationError, did_you_mean
+from netsim.syntax import ast
+
+if TYPE_CHECKING:
+    from netsim.circuit.elaborate import Elaborator
+
+# options netsim acts on (values numeric unless listed in TEXT_OPTIONS)
+OPTIONS = {"reltol", "abstol", "vntol", "chgtol", "trtol", "gmin", "itl1", "itl4", "method",
+           "tnom", "temp", "defl", "defw", "defad", "defas", "solver", "gminsteps", "srcsteps",
+           "maxord"}
+TEXT_OPTIONS = {"method", "solver"}
+# ngspice options that only affect its own bookkeeping/printing: accepted, no effect
+NO_EFFECT = {"acct", "noacct", "list", "nomod", "nopage", "node", "opts", "post", "norefvalue",
+             "noinit", "warn", "itl2", "itl3", "itl5", "pivrel", "pivtol", "keepopinfo",
+             "savecurrents", "interp", "numdgt", "ingold", "cptime", "rshunt", "klu", "sparse"}
+UNSUPPORTED = {
+    "meas": "measurements (.meas)", "measure": "measurements (.measure)",
+    "four": "Fourier analysis (.four)", "noise": "noise analysis (.noise)",
+    "disto": "distortion analysis (.disto)", "pz": "pole-zero analysis (.pz)",
+    "sens": "sensitivity analysis (.sens)", "tf": "transfer-function analysis (.tf)",
+    "hb": "harmonic balance (.hb)", "step": "parameter steps (.step)",
+    "energy": "the energy ledger (.energy)", "if": "conditional netlists (.if)",
+    "csparam": ".csparam", "width": ".width", "data": ".data tables",
+}
+FORMS = {
+    "dc": ".dc <source> <start> <stop> <step> [<source2> <start2> <stop2> <step2>]",
+    "ac": ".ac dec|oct|lin <points> <fstart> <fstop>",
+    "tran": ".tran <tstep> <tstop> [<tstart> [<tmax>]] [uic]",
+    "temp": ".temp <celsius>",
+}
+PRINT_KINDS = {"op", "dc", "ac", "tran", "hb"}
+
+
+def apply(elab: Elaborator, d: ast.Directive, scope: Scope) -> None:
+    handler = HANDLERS.get(d.name)
+    if handler is not None:
+        handler(elab, d, scope)
+        return
+    if d.name in UNSUPPORTED:
+        raise ElaborationError(f"{UNSUPPORTED[d.name]} is not supported", d.name_span,
+                               hint="remove the card; supported analyses: .op .dc .ac .tran")
+    raise ElaborationError(
+        f"unknown control card '.{d.name}'", d.name_span,
+        hint=did_you_mean(d.name, set(HANDLERS)) or "supported: " + " ".join(
+            f".{n}" for n in sorted(HANDLERS) if n != "end"))
+
+
+def _numbers(d: ast.Directive, scope: Scope, lo: int, hi: int) -> list[float]:
+    atoms = list(d.atoms)
+    if not lo <= len(atoms) <= hi or d.params:
+        raise ElaborationError(f"'.{d.name}' takes {lo}" + (f" to {hi}" if hi != lo else "")
+                               + f" values, got {len(atoms) + len(d.params)}", d.span,
+                               hint=f"write it as `{FORMS[d.name]}`")
+    return [scope.value(a) for a in atoms]
+
+
+def op(elab, d, scope):
+    if d.atoms or d.params:
+        a = (list(d.atoms) + list(d.params))[0]
+        raise ElaborationError("'.op' takes no arguments", span_of(a))
+    elab.circuit.analyses.append(AnalysisRequest("op", {}, d.span))
+
+
+def dc(elab, d, scope):
+    atoms = list(d.atoms)
+    if d.params or len(atoms) not in (4, 8):
+        raise ElaborationError(f"'.dc' needs 4 or 8 fields, got {len(atoms) + len(d.params)}",
+                               d.span, hint=f"write it as `{FORMS['dc']}`")
+    sweeps = []
+    for k in range(0, len(atoms), 4):
+        src = atoms[k]
+        if not isinstance(src, ast.Token):
+            raise ElaborationError(f"expected a source name, found {describe(src)}", span_of(src))
+        if src.text == "temp":
+            raise ElaborationError("temperature sweeps (.dc temp) are not supported", src.span,
+                                   hint="sweep a V or I source or a resistor")
+        start, stop, step = (scope.value(a) for a in atoms[k + 1:k + 4])
+        try:
+            values = sweep_values(start, stop, step)
+        except AnalysisError as err:
+            raise AnalysisError(err.message, atoms[k + 3].span, hint=err.hint) from None
+        name = elab.element_name(src.text)
+        if name[0] not in "vir":
+            raise ElaborationError(
+                f"cannot sweep '{src.text}': only V and I sources and resistors can be swept",
+                src.span)
+        sweeps.append((name, values))
+    elab.circuit.analyses.append(AnalysisRequest("dc", {"sweeps": sweeps}, d.span))
+
+
+def ac(elab, d, scope):
+    atoms = list(d.atoms)
+    if d.params or len(atoms) != 4 or not isinstance(atoms[0], ast.Token) \
+            or atoms[0].text not in ("dec", "oct", "lin"):
+        raise ElaborationError("'.ac' needs a sweep type (dec, oct or lin), points, fstart, fstop",
+                               d.span, hint=f"write it as `{FORMS['ac']}`")
+    points = scope.value(atoms[1])
+    fstart, fstop = scope.value(atoms[2]), scope.value(atoms[3])
+    if points != int(points) or points < 1:
+        raise ElaborationError(f"'.ac' points must be a positive integer, got {points:g}",
+                               atoms[1].span)
+    try:
+        freqs = frequency_grid(atoms[0].text, int(points), fstart, fstop)
+    except AnalysisError as err:
+        raise AnalysisError(err.message, d.span, hint=err.hint) from None
+    elab.circuit.analyses.append(AnalysisRequest("ac", {"frequencies": freqs}, d.span))
+
+
+def tran(elab, d, scope):
+    atoms = list(d.atoms)
+    uic = bool(atoms) and isinstance(atoms[-1], ast.Token) and atoms[-1].text == "uic"
+    if uic:
+        atoms = atoms[:-1]
+    if d.params or not 2 <= len(atoms) <= 4:
+        raise ElaborationError(f"'.tran' takes 2 to 4 values (and uic), got {len(atoms)}",
+                               d.span, hint=f"write it as `{FORMS['tran']}`")
+    values = [scope.value(a) for a in atoms]
+    tstep, tstop = values[0], values[1]
+    tstart = values[2] if len(values) > 2 else 0.0
+    tmax = values[3] if len(values) > 3 else None
+    if tstep <= 0 or tstop <= 0 or tstart < 0 or tstart >= tstop or (tmax is not None
+                                                                        and tmax <= 0):
+        raise AnalysisError(
+            f"'.tran' needs tstep > 0, tstop > 0 and 0 <= tstart < tstop, got "
+            + " ".join(f"{v:g}" for v in values), d.span, hint=f"write it as `{FORMS['tran']}`")
+    elab.circuit.analyses.append(AnalysisRequest(
+        "tran", {"tstep": tstep, "tstop": tstop, "tstart": tstart, "tmax": tmax, "uic": uic},
+        d.span))
+
+
+def options(elab, d, scope):
+    for a in d.atoms:
+        if isinstance(a, ast.Token) and a.text in NO_EFFECT:
+            continue
+        raise ElaborationError(f"unknown option {describe(a)}", span_of(a),
+                               hint="options are written name=value, e.g. `.options reltol=1e-4`")
+    for p in d.params:
+        if p.name in NO_EFFECT:
+            continue
+        if p.name not in OPTIONS:
+            raise ElaborationError(f"unknown option '{p.name}'", p.span,
+                                   hint=did_you_mean(p.name, OPTIONS | NO_EFFECT)
+                                   or "supported: " + " ".join(sorted(OPTIONS)))
+        if p.name in TEXT_OPTIONS and isinstance(p.value, ast.Token):
+            elab.options[p.name] = p.value.text
+        else:
+            elab.options[p.name] = scope.value(p.value, f"a value for option '{p.name}'")
+    if "temp" in elab.options:
+        elab.circuit.temp = float(elab.options["temp"])
+    if "tnom" in elab.options:
+        elab.circuit.tnom = float(elab.options["tnom"])
+
+
+def _node_values(elab, d, scope, target: dict) -> None:
+    if d.atoms:
+        raise ElaborationError(f"unexpected {describe(d.atoms[0])} on '.{d.name}'",
+                               span_of(d.atoms[0]), hint=f"write it as `.{d.name} v(node)=value`")
+    for p in d.params:
+        name = p.name.replace(" ", "")
+        if not (name.startswith("v(") and name.endswith(")")) or "," in name:
+            raise ElaborationError(f"'.{d.name}' sets node voltages: expected v(node)=value, "
+                                   f"found '{p.name}'", p.span)
+        token = ast.Token(name[2:-1], p.span)
+        target[elab.node(token)] = scope.value(p.value)
+
+
+def ic(elab, d, scope):
+    _node_values(elab, d, scope, elab.circuit.ic)
+
+
+def nodeset(elab, d, scope):
+    _node_values(elab, d, scope, elab.circuit.nodeset)
+
+
+def temp(elab, d, scope):
+    values = _numbers(d, scope, 1, 1)
+    elab.circuit.temp = values[0]
+
+
+def prints(elab, d, scope):
+    atoms = list(d.atoms)
+    kind = "all"
+    if atoms and isinstance(atoms[0], ast.Token) and atoms[0].text in PRINT_KINDS:
+        kind = atoms[0].text
+        atoms = atoms[1:]
+    if any(isinstance(a, ast.Token) and a.text == "all" for a in atoms):
+        return
+    names = elab.circuit.prints.setdefault(kind, [])
+    for a in atoms:
+        if isinstance(a, ast.Group) and a.name in ("v", "i") and 1 <= len(a.args) <= 2 \
+                and all(isinstance(x, ast.Token) for x in a.args):
+            if a.name == "v":
+                name = "v(" + ",".join(elab.node(x) for x in a.args) + ")"
+            elif len(a.args) == 1:
+                name = f"i({elab.element_name(a.args[0].text)})"
+            else:
+                raise ElaborationError("i() takes one element name", a.span)
+            names.append(name)
+            elab.output_spans[name] = a.span
+            continue
+        raise ElaborationError(
+            f"cannot output {describe(a)}", span_of(a),
+            hint="outputs are v(node), v(node1,node2) or i(vsource); complex AC values are "
+            "written as real/imaginary columns")
+
+
+def title(elab, d, scope):
+    return None
+
+
+HANDLERS = {
+    "op": op, "dc": dc, "ac": ac, "tran": tran, "options": options, "option": options,
+    "opt": options, "ic": ic, "nodeset": nodeset, "temp": temp, "print": prints,
+    "plot": prints, "save": prints, "title": title, "end": title,
+}

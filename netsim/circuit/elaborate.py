@@ -1,0 +1,376 @@
+"""AST -> Circuit: parameters, models, subcircuit flattening, hierarchical names, directives.
+
+Decisions (ngspice-compatible unless noted):
+
+- Names are case-insensitive (the parser lower-cases them). Inside subcircuit instance ``x1``,
+  element ``r1`` becomes ``x1.r1`` and local node ``n`` becomes ``x1.n``; ports map to the
+  nodes given on the X card; ``0``/``gnd`` and ``.global`` nodes are never prefixed.
+- ``.param`` cards are evaluated in source order before the elements of their scope (so an
+  element may use a parameter defined below it). Subcircuit parameters: the definition's
+  defaults, overridden by the X card's values (evaluated in the caller's scope), then the body's
+  own ``.param`` cards.
+- A bare word where a value is expected may name a parameter (an extension: ngspice needs
+  braces); a word that is neither a number nor a parameter is an error.
+- Models and subcircuits are looked up from the innermost scope outwards; a model defined
+  inside a ``.subckt`` is local to it.
+- Every directive netsim cannot honour is an error at its location (see directives.py).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from netsim.circuit import directives, elements
+from netsim.circuit.circuit import GROUND, Circuit, Instance, ModelCard
+from netsim.circuit.graph import check_topology
+from netsim.circuit.scope import Scope, describe, span_of
+from netsim.errors import ElaborationError, did_you_mean
+from netsim.syntax import ast
+from netsim.syntax.expr import compile_behavioural
+from netsim.syntax.parser import parse_file, parse_text
+
+GROUND_NAMES = {"0", "gnd"}
+BRANCH_FAMILIES = {"vsource", "inductor", "vcvs", "ccvs"}
+
+
+class Elaborator:
+    """Walks the AST once, producing flat instances and the circuit's directives."""
+
+    def __init__(self, netlist: ast.Netlist) -> None:
+        self.netlist = netlist
+        self.instances: list[Instance] = []
+        self.seen: dict[str, Instance] = {}
+        self.global_nodes: set[str] = set()
+        self.options: dict = {}
+        self.pending_mutuals: list[tuple[Instance, ast.Element]] = []
+        self.control_spans: dict = {}
+        self.output_spans: dict = {}
+        self.model_cache: dict[tuple[int, int], ModelCard] = {}
+        self.circuit = Circuit(title=netlist.title, instances=self.instances, file=netlist.file)
+        # per-instance state while walking a subcircuit body
+        self.prefix = ""
+        self.port_map: dict[str, str] = {}
+        self.stack: list[str] = []
+
+    # ---------------------------------------------------------------- naming
+    def node(self, token: ast.Token) -> str:
+        name = token.text
+        if name in GROUND_NAMES:
+            return GROUND
+        if name in self.port_map:
+            return self.port_map[name]
+        if name in self.global_nodes:
+            return name
+        return self.prefix + name
+
+    def element_name(self, name: str) -> str:
+        return self.prefix + name
+
+    def instance(self, el: ast.Element, family: str, nodes, params, model=None) -> Instance:
+        mapped = tuple(self.node(t) for t in nodes)
+        return Instance(self.element_name(el.name), family, mapped, params, el.span, model)
+
+    # ---------------------------------------------------------------- models
+    def model(self, atom, scope: Scope, types: tuple[str, ...], what: str) -> ModelCard:
+        if not isinstance(atom, ast.Token):
+            raise ElaborationError(f"expected a model name for {what}, found {describe(atom)}",
+                                   span_of(atom))
+        found = scope.find("models", atom.text)
+        if found is None:
+            known = {n for n in scope.names("models")}
+            raise ElaborationError(
+                f"unknown model '{atom.text}' for {what}",
+                atom.span,
+                hint=did_you_mean(atom.text, known)
+                or f"define it with `.model {atom.text} {types[0]}(...)`",
+            )
+        mdef, mscope = found
+        if mdef.type not in types:
+            raise ElaborationError(
+                f"model '{mdef.name}' is of type '{mdef.type}', but a {what} needs "
+                + " or ".join(f"'{t}'" for t in types),
+                atom.span,
+            )
+        # a top-level model is evaluated once; a model local to a subcircuit is evaluated in
+        # the scope of each instance, so it may use that instance's parameters
+        top_level = mscope is self.top
+        key = (id(mdef), 0 if top_level else id(scope))
+        card = self.model_cache.get(key)
+        if card is None:
+            eval_scope = self.top if top_level else scope
+            params = {}
+            for p in mdef.params:
+                params[p.name] = eval_scope.value(p.value, f"a value for model parameter '{p.name}'")
+            card = ModelCard(mdef.name, mdef.type, params, mdef.span)
+            self.model_cache[key] = card
+        return card
+
+    # ---------------------------------------------------------------- behavioural
+    def behavioural_instance(self, el, nodes, expr: ast.Braced, output: str, scope: Scope):
+        chain = dict(scope.chain())
+        uses_time = _uses_name(expr.expr, "time")
+        if uses_time:
+            chain.pop("time", None)
+        function = compile_behavioural(expr.expr, chain, scope.all_funcs(),
+                                       variables=("time",) if uses_time else ())
+        local_nodes = [self.node(t) for t in nodes]
+        probe_nodes: list[str] = []
+        controls: list[str] = []
+        columns_spec = []
+        for probe in function.probes:
+            if probe.kind == "v":
+                mapped = [self.node(ast.Token(n, probe.span)) for n in probe.nodes]
+                cols = []
+                for m in mapped:
+                    if m == GROUND:
+                        cols.append(None)
+                        continue
+                    if m not in local_nodes and m not in probe_nodes:
+                        probe_nodes.append(m)
+                    cols.append(("node", m))
+                columns_spec.append(cols)
+            else:
+                name = self.element_name(probe.nodes[0])
+                if name not in controls:
+                    controls.append(name)
+                columns_spec.append([("ctl", name)])
+        all_nodes = local_nodes + probe_nodes
+
+        def column(ref):
+            if ref is None:
+                return -1
+            kind, name = ref
+            if kind == "node":
+                return all_nodes.index(name)
+            return len(all_nodes) + controls.index(name)
+
+        probe_columns = []
+        for cols in columns_spec:
+            plus = column(cols[0])
+            minus = column(cols[1]) if len(cols) > 1 else -1
+            if plus < 0:  # v(0, b) = -v(b)
+                plus, minus = minus, -1
+                function = _negated_probe(function, len(probe_columns))
+            probe_columns.append((plus, minus))
+        inst = Instance(self.element_name(el.name), "behavioural", tuple(all_nodes), {}, el.span,
+                        controls=tuple(controls),
+                        extra={"function": function, "probe_columns": probe_columns,
+                               "output": output, "uses_time": uses_time})
+        return inst
+
+    # ---------------------------------------------------------------- walking
+    def run(self) -> Circuit:
+        self.top = Scope()
+        self.walk(self.netlist.statements, self.top, top=True)
+        self.resolve_mutuals()
+        circuit = self.circuit
+        circuit.options = self.options
+        self.check_outputs()
+        check_topology(circuit)
+        return circuit
+
+    def declare(self, statements, scope: Scope) -> None:
+        """First pass over a body: definitions (params, funcs, models, subckts, globals)."""
+        for st in statements:
+            if isinstance(st, ast.FuncDef):
+                scope.funcs[st.name] = st
+            elif isinstance(st, ast.ModelDef):
+                if st.name in scope.models:
+                    prev = scope.models[st.name]
+                    raise ElaborationError(f"model '{st.name}' is defined twice", st.span,
+                                           notes=(f"first defined at {prev.span}",))
+                scope.models[st.name] = st
+            elif isinstance(st, ast.SubcktDef):
+                if st.name in scope.subckts:
+                    prev = scope.subckts[st.name]
+                    raise ElaborationError(f"subcircuit '{st.name}' is defined twice", st.span,
+                                           notes=(f"first defined at {prev.span}",))
+                scope.subckts[st.name] = st
+            elif isinstance(st, ast.Directive) and st.name == "global":
+                for a in st.atoms:
+                    if isinstance(a, ast.Token):
+                        self.global_nodes.add(a.text)
+        for st in statements:
+            if isinstance(st, ast.ParamDecl):
+                scope.define_params(st.params)
+
+    def walk(self, statements, scope: Scope, top: bool = False) -> None:
+        self.declare(statements, scope)
+        for st in statements:
+            if isinstance(st, ast.Element):
+                self.element(st, scope)
+            elif isinstance(st, ast.Directive):
+                if st.name == "global":
+                    continue
+                if not top:
+                    raise ElaborationError(
+                        f"'.{st.name}' is not allowed inside a .subckt", st.name_span,
+                        hint="move analysis and control cards to the top level")
+                directives.apply(self, st, scope)
+
+    def element(self, el: ast.Element, scope: Scope) -> None:
+        letter = el.name[0]
+        if letter == "x":
+            self.subckt_instance(el, scope)
+            return
+        handler = elements.HANDLERS.get(letter)
+        if handler is None:
+            what = elements.UNSUPPORTED.get(letter)
+            if what:
+                raise ElaborationError(f"{what} are not supported ('{el.name}')", el.name_span,
+                                       hint="supported elements: R C L K V I E F G H B D M X")
+            raise ElaborationError(f"unknown element type '{letter.upper()}' ('{el.name}')",
+                                   el.name_span,
+                                   hint="element names start with one of R C L K V I E F G H B D "
+                                   "M X")
+        self.add(handler(el, scope, self))
+
+    def add(self, inst: Instance) -> None:
+        prev = self.seen.get(inst.name)
+        if prev is not None:
+            raise ElaborationError(
+                f"duplicate element name '{inst.name}'", inst.span,
+                notes=(f"first defined at {prev.span}",),
+                hint="element names must be unique (case-insensitive)")
+        self.seen[inst.name] = inst
+        self.instances.append(inst)
+
+    def subckt_instance(self, el: ast.Element, scope: Scope) -> None:
+        tokens = [a for a in el.atoms]
+        if not tokens or not isinstance(tokens[-1], ast.Token):
+            raise ElaborationError(f"subcircuit instance '{el.name}' names no subcircuit",
+                                   el.span, hint=f"write it as `{elements.FORMS['x']}`")
+        name_tok = tokens[-1]
+        found = scope.find("subckts", name_tok.text)
+        if found is None:
+            raise ElaborationError(
+                f"unknown subcircuit '{name_tok.text}'", name_tok.span,
+                hint=did_you_mean(name_tok.text, scope.names("subckts"))
+                or f"define it with `.subckt {name_tok.text} ...` / `.ends`")
+        sdef, def_scope = found
+        if sdef.name in self.stack:
+            chain = " -> ".join([*self.stack, sdef.name])
+            raise ElaborationError(f"recursive subcircuit '{sdef.name}' ({chain})", el.span,
+                                   hint="a subcircuit cannot contain an instance of itself")
+        ports = tokens[:-1]
+        for p in ports:
+            if not isinstance(p, ast.Token):
+                raise ElaborationError(f"expected a node name, found {describe(p)}", span_of(p))
+        if len(ports) != len(sdef.ports):
+            raise ElaborationError(
+                f"subcircuit '{sdef.name}' has {len(sdef.ports)} ports "
+                f"({' '.join(sdef.ports)}), '{el.name}' connects {len(ports)}",
+                el.span, notes=(f"'{sdef.name}' is defined at {sdef.span}",))
+        # parameters: defaults, overridden by the instance (evaluated in the caller's scope)
+        child = Scope(prefix=self.prefix + el.name + ".", parent=def_scope)
+        overrides = {p.name: p for p in el.params}
+        declared = {p.name for p in sdef.params}
+        for name, p in overrides.items():
+            if name not in declared:
+                raise ElaborationError(
+                    f"subcircuit '{sdef.name}' has no parameter '{name}'", p.span,
+                    hint=did_you_mean(name, declared)
+                    or f"declared parameters: {', '.join(sorted(declared)) or 'none'}")
+        for p in sdef.params:
+            if p.name in overrides:
+                child.params[p.name] = scope.value(overrides[p.name].value,
+                                                   f"a value for '{p.name}'")
+            else:
+                child.params[p.name] = child.value(p.value, f"a value for '{p.name}'")
+        saved = (self.prefix, self.port_map)
+        new_map = {port: self.node(tok) for port, tok in zip(sdef.ports, ports)}
+        self.prefix = child.prefix
+        self.port_map = new_map
+        self.stack.append(sdef.name)
+        try:
+            self.walk(sdef.body, child)
+        finally:
+            self.stack.pop()
+            self.prefix, self.port_map = saved
+
+    def check_outputs(self) -> None:
+        """Every .print/.save quantity must name an existing node or a branch current."""
+        nodes = {n for inst in self.instances for n in inst.nodes}
+        branches = {i.name for i in self.instances
+                    if i.family in BRANCH_FAMILIES
+                    or (i.family == "behavioural" and i.extra.get("output") == "v")}
+        for name, span in self.output_spans.items():
+            inner = name[2:-1]
+            if name[0] == "v":
+                for node in inner.split(","):
+                    if node not in nodes and node != GROUND:
+                        raise ElaborationError(
+                            f"cannot output {name}: no node '{node}' in the circuit", span,
+                            hint=did_you_mean(node, nodes))
+            elif inner not in branches:
+                raise ElaborationError(
+                    f"cannot output {name}: '{inner}' carries no branch current", span,
+                    hint="currents are available for V sources, inductors and E/H/B voltage "
+                    "sources; put a 0 V source in series to measure another current")
+
+    def resolve_mutuals(self) -> None:
+        for inst, el in self.pending_mutuals:
+            values = []
+            for name, atom in zip(inst.controls, el.atoms[:2]):
+                target = self.seen.get(name)
+                if target is None or target.family != "inductor":
+                    raise ElaborationError(
+                        f"mutual inductance '{inst.name}' refers to '{name}', which is not an "
+                        "inductor of this circuit", span_of(atom),
+                        hint=did_you_mean(name, {n for n, i in self.seen.items()
+                                                 if i.family == "inductor"}))
+                values.append(float(target.params["l"]) / float(target.params.get("m", 1.0)))
+            inst.params["l1"], inst.params["l2"] = values
+
+
+def _uses_name(expr: ast.Expr, name: str) -> bool:
+    if isinstance(expr, ast.Name):
+        return expr.name == name
+    return any(_uses_name(child, name) for child in _children(expr))
+
+
+def _children(expr: ast.Expr):
+    if isinstance(expr, ast.Unary):
+        return (expr.operand,)
+    if isinstance(expr, ast.Binary):
+        return (expr.left, expr.right)
+    if isinstance(expr, ast.Ternary):
+        return (expr.cond, expr.then, expr.otherwise)
+    if isinstance(expr, ast.Call):
+        return expr.args
+    return ()
+
+
+class _negated_probe:
+    """Wraps a compiled expression so that probe k is fed with its negation (v(0,b) = -v(b))."""
+
+    def __init__(self, function, k: int) -> None:
+        self.function = function
+        self.k = k
+        self.probes = function.probes
+
+    def _flip(self, x):
+        x = x.copy()
+        x[..., self.k] = -x[..., self.k]
+        return x
+
+    def value(self, x):
+        return self.function.value(self._flip(x))
+
+    def gradient(self, x):
+        g = self.function.gradient(self._flip(x))
+        g[..., self.k] = -g[..., self.k]
+        return g
+
+
+def elaborate(netlist: ast.Netlist) -> Circuit:
+    """Turn a parsed netlist into a flat Circuit (raises NetsimError subclasses)."""
+    return Elaborator(netlist).run()
+
+
+def elaborate_file(path: str | Path) -> Circuit:
+    return elaborate(parse_file(path))
+
+
+def elaborate_text(text: str, filename: str = "<string>") -> Circuit:
+    return elaborate(parse_text(text, filename))

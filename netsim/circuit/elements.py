@@ -1,0 +1,319 @@
+"""Element cards -> Instances, one handler per SPICE letter.
+
+Each handler reads the card's positional atoms and ``k=v`` params by position (SPICE style),
+evaluates values in the card's scope and returns the Instance. Nodes are mapped to
+hierarchical names by the elaborator (``el.node``). Unknown parameters, missing values and
+wrong terminal counts are errors at the card, with a hint showing the expected form.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from netsim.circuit.circuit import Instance
+from netsim.circuit.scope import Scope, describe, span_of
+from netsim.devices.sources import parse_source_spec
+from netsim.errors import ElaborationError
+from netsim.syntax import ast
+
+if TYPE_CHECKING:
+    from netsim.circuit.elaborate import Elaborator
+
+FORMS = {
+    "r": "R<name> n+ n- <value> [tc1=..] [tc2=..] [m=..]",
+    "c": "C<name> n+ n- <value> [ic=..] [m=..]",
+    "l": "L<name> n+ n- <value> [ic=..] [m=..]",
+    "k": "K<name> L<a> L<b> <coupling>",
+    "v": "V<name> n+ n- [dc] <value> [ac <mag> [<phase>]] [pulse(...)|sin(...)|...]",
+    "i": "I<name> n+ n- [dc] <value> [ac <mag> [<phase>]] [pulse(...)|sin(...)|...]",
+    "e": "E<name> n+ n- nc+ nc- <gain>  or  E<name> n+ n- value={expr}",
+    "g": "G<name> n+ n- nc+ nc- <gm>  or  G<name> n+ n- value={expr}",
+    "f": "F<name> n+ n- <vsense> <gain>",
+    "h": "H<name> n+ n- <vsense> <transresistance>",
+    "b": "B<name> n+ n- v={expr}  or  B<name> n+ n- i={expr}",
+    "d": "D<name> anode cathode <model> [area] [off] [ic=..] [m=..]",
+    "m": "M<name> d g s b <model> [w=..] [l=..] [ad=..] [as=..] [pd=..] [ps=..] [m=..]",
+    "x": "X<name> node... <subckt> [params: k=v ...]",
+}
+
+UNSUPPORTED = {
+    "q": "bipolar transistors (Q)",
+    "j": "JFETs (J)",
+    "z": "MESFETs (Z)",
+    "s": "voltage-controlled switches (S)",
+    "w": "current-controlled switches (W)",
+    "t": "transmission lines (T)",
+    "o": "lossy transmission lines (O)",
+    "u": "uniform RC lines (U)",
+    "y": "lossy lines (Y)",
+    "a": "XSPICE code models (A)",
+    "p": "RF ports (P)",
+}
+
+ALLOWED_PARAMS = {
+    "r": {"r", "resistance", "tc1", "tc2", "tc", "m", "temp", "dtemp"},
+    "c": {"c", "capacitance", "ic", "m"},
+    "l": {"l", "inductance", "ic", "m"},
+    "d": {"area", "m", "ic", "temp", "dtemp", "off"},
+    "m": {"w", "l", "ad", "as", "pd", "ps", "nrd", "nrs", "m", "ic", "off", "temp", "dtemp"},
+}
+
+
+def _need(el: ast.Element, count: int, what: str) -> None:
+    if len(el.atoms) < count:
+        letter = el.name[0]
+        got = len(el.atoms)
+        raise ElaborationError(
+            f"{what} '{el.name}' needs {count} fields after its name, got {got}",
+            el.span,
+            hint=f"write it as `{FORMS.get(letter, el.name)}`",
+        )
+
+
+def _node_tokens(el: ast.Element, count: int, what: str, names: str) -> list[ast.Token]:
+    _need(el, count, what)
+    nodes = el.atoms[:count]
+    for a in nodes:
+        if not isinstance(a, ast.Token):
+            raise ElaborationError(
+                f"{what} '{el.name}' needs {count} nodes ({names}), found {describe(a)}",
+                span_of(a), hint=f"write it as `{FORMS.get(el.name[0], el.name)}`",
+            )
+    return list(nodes)
+
+
+def _params(el: ast.Element, scope: Scope, allowed: set[str], what: str) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for p in el.params:
+        if p.name not in allowed:
+            raise ElaborationError(
+                f"unknown parameter '{p.name}' on {what} '{el.name}'",
+                p.span,
+                hint=f"valid parameters: {', '.join(sorted(allowed))}",
+            )
+        if p.name == "off":
+            out["off"] = 1.0
+            continue
+        if p.name == "tc" and isinstance(p.value, ast.Group | ast.ListValue):
+            continue
+        out[p.name] = scope.value(p.value, f"a value for '{p.name}'")
+    return out
+
+
+def _extra_atoms(el: ast.Element, start: int, what: str) -> None:
+    if len(el.atoms) > start:
+        a = el.atoms[start]
+        raise ElaborationError(
+            f"unexpected {describe(a)} on {what} '{el.name}'",
+            span_of(a), hint=f"write it as `{FORMS.get(el.name[0], el.name)}`",
+        )
+
+
+def two_terminal(el: ast.Element, scope: Scope, elab: Elaborator, family: str, what: str,
+                 key: str) -> Instance:
+    """R, C, L: two nodes and a value (positional or key=value)."""
+    letter = el.name[0]
+    nodes = _node_tokens(el, 2, what, "n+ n-")
+    params = _params(el, scope, ALLOWED_PARAMS[letter], what)
+    for alias in ("resistance", "capacitance", "inductance"):
+        if alias in params:
+            params[key] = params.pop(alias)
+    if len(el.atoms) >= 3:
+        params[key] = scope.value(el.atoms[2], f"a {what} value")
+        _extra_atoms(el, 3, what)
+    if key not in params:
+        raise ElaborationError(f"{what} '{el.name}' has no value", el.name_span,
+                               hint=f"write it as `{FORMS[letter]}`")
+    return elab.instance(el, family, nodes, params)
+
+
+def resistor(el, scope, elab):
+    return two_terminal(el, scope, elab, "resistor", "resistor", "r")
+
+
+def capacitor(el, scope, elab):
+    return two_terminal(el, scope, elab, "capacitor", "capacitor", "c")
+
+
+def inductor(el, scope, elab):
+    return two_terminal(el, scope, elab, "inductor", "inductor", "l")
+
+
+def mutual(el, scope, elab):
+    _need(el, 3, "mutual inductance")
+    names = []
+    for a in el.atoms[:2]:
+        if not isinstance(a, ast.Token) or not a.text.startswith("l"):
+            raise ElaborationError(
+                f"mutual inductance '{el.name}' couples two inductors, found {describe(a)}",
+                span_of(a), hint=f"write it as `{FORMS['k']}`")
+        names.append(elab.element_name(a.text))
+    k = scope.value(el.atoms[2], "a coupling factor")
+    _extra_atoms(el, 3, "mutual inductance")
+    inst = Instance(elab.element_name(el.name), "mutual", (), {"k": k}, el.span,
+                    controls=tuple(names))
+    elab.pending_mutuals.append((inst, el))
+    return inst
+
+
+def source(el, scope, elab):
+    what = "voltage source" if el.name[0] == "v" else "current source"
+    nodes = _node_tokens(el, 2, what, "n+ n-")
+    spec = parse_source_spec(el.atoms[2:], el.params, lambda a: scope.value(a), el.span)
+    family = "vsource" if el.name[0] == "v" else "isource"
+    return elab.instance(el, family, nodes, {"spec": spec})
+
+
+def _expression_param(el: ast.Element, names: tuple[str, ...]):
+    for p in el.params:
+        if p.name in names:
+            if not isinstance(p.value, ast.Braced):
+                return p, ast.Braced(ast.Num(p.value.span, scope_number(p.value)), p.value.span)
+            return p, p.value
+    return None, None
+
+
+def scope_number(atom) -> float:
+    from netsim.units import parse_number
+
+    value = parse_number(getattr(atom, "text", ""))
+    if value is None:
+        raise ElaborationError(f"expected an expression, found {describe(atom)}", span_of(atom),
+                               hint="write the expression in braces: value={v(a)*2}")
+    return value
+
+
+def behavioural(el, scope, elab, output: str, keys: tuple[str, ...], what: str):
+    nodes = _node_tokens(el, 2, what, "n+ n-")
+    param, expr = _expression_param(el, keys)
+    if param is None:
+        raise ElaborationError(f"{what} '{el.name}' has no expression", el.span,
+                               hint=f"write it as `{FORMS[el.name[0]]}`")
+    _extra_atoms(el, 2, what)
+    for p in el.params:
+        if p is not param:
+            raise ElaborationError(f"unknown parameter '{p.name}' on {what} '{el.name}'",
+                                   p.span, hint=f"write it as `{FORMS[el.name[0]]}`")
+    return elab.behavioural_instance(el, nodes, expr, output, scope)
+
+
+def vcvs_or_vccs(el, scope, elab):
+    letter = el.name[0]
+    voltage = letter == "e"
+    what = "voltage-controlled voltage source" if voltage else "voltage-controlled current source"
+    keys = ("value", "vol") if voltage else ("value", "cur")
+    if any(p.name in keys for p in el.params):
+        return behavioural(el, scope, elab, "v" if voltage else "i", keys, what)
+    for a in el.atoms[2:]:
+        if isinstance(a, ast.Group) and a.name in ("poly", "table", "laplace", "freq"):
+            raise ElaborationError(f"'{a.name}(...)' controlled sources are not supported",
+                                   a.span, hint="use value={expression} instead")
+    nodes = _node_tokens(el, 4, what, "n+ n- nc+ nc-")
+    _need(el, 5, what)
+    gain = scope.value(el.atoms[4], "a gain")
+    _extra_atoms(el, 5, what)
+    params = {"gain": gain}
+    params.update(_params(el, scope, {"m"}, what))
+    return elab.instance(el, "vcvs" if voltage else "vccs", nodes, params)
+
+
+def current_controlled(el, scope, elab):
+    letter = el.name[0]
+    what = "current-controlled current source" if letter == "f" else \
+        "current-controlled voltage source"
+    nodes = _node_tokens(el, 2, what, "n+ n-")
+    _need(el, 4, what)
+    ctl = el.atoms[2]
+    if isinstance(ctl, ast.Group):
+        raise ElaborationError(f"'{ctl.name}(...)' controlled sources are not supported",
+                               ctl.span, hint=f"write it as `{FORMS[letter]}`")
+    if not isinstance(ctl, ast.Token):
+        raise ElaborationError(f"expected the name of the sensing source, found {describe(ctl)}",
+                               span_of(ctl), hint=f"write it as `{FORMS[letter]}`")
+    gain = scope.value(el.atoms[3], "a gain")
+    _extra_atoms(el, 4, what)
+    params = {"gain": gain}
+    params.update(_params(el, scope, {"m"}, what))
+    inst = elab.instance(el, "cccs" if letter == "f" else "ccvs", nodes, params)
+    inst.controls = (elab.element_name(ctl.text),)
+    elab.control_spans[inst.name] = ctl.span
+    return inst
+
+
+def bsource(el, scope, elab):
+    keys = {p.name for p in el.params}
+    if "v" in keys:
+        return behavioural(el, scope, elab, "v", ("v",), "behavioural source")
+    if "i" in keys:
+        return behavioural(el, scope, elab, "i", ("i",), "behavioural source")
+    raise ElaborationError(f"behavioural source '{el.name}' needs v={{...}} or i={{...}}",
+                           el.span, hint=f"write it as `{FORMS['b']}`")
+
+
+def diode(el, scope, elab):
+    nodes = _node_tokens(el, 2, "diode", "anode cathode")
+    _need(el, 3, "diode")
+    model = elab.model(el.atoms[2], scope, ("d",), "diode")
+    params = _params(el, scope, ALLOWED_PARAMS["d"], "diode")
+    for a in el.atoms[3:]:
+        if isinstance(a, ast.Token) and a.text == "off":
+            params["off"] = 1.0
+        elif "area" not in params:
+            params["area"] = scope.value(a, "an area factor")
+        else:
+            raise ElaborationError(f"unexpected {describe(a)} on diode '{el.name}'", span_of(a),
+                                   hint=f"write it as `{FORMS['d']}`")
+    return elab.instance(el, "diode", nodes, params, model)
+
+
+def mosfet(el, scope, elab):
+    if len(el.atoms) < 5:
+        # the last word is taken as the model: the rest are the terminals that were given
+        words = [getattr(a, "text", "?") for a in el.atoms]
+        nodes_given = words[:-1] if words else []
+        example = " ".join([el.name.upper(), *nodes_given, *["0"] * (4 - len(nodes_given)),
+                            *(words[-1:] or ["<model>"])])
+        params = " ".join(p.span.source[p.span.col - 1:p.span.end_col - 1] for p in el.params)
+        raise ElaborationError(
+            f"MOSFET '{el.name}' needs 4 terminals (d g s b), got {len(nodes_given)}",
+            el.span.to(span_of(el.atoms[-1])) if el.atoms else el.span,
+            hint=f"add the bulk node, e.g. `{(example + ' ' + params).strip()}`",
+        )
+    nodes = _node_tokens(el, 4, "MOSFET", "d g s b")
+    if not isinstance(el.atoms[4], ast.Token):
+        raise ElaborationError(f"expected a model name, found {describe(el.atoms[4])}",
+                               span_of(el.atoms[4]), hint=f"write it as `{FORMS['m']}`")
+    model = elab.model(el.atoms[4], scope, ("nmos", "pmos"), "MOSFET")
+    level = int(model.params.get("level", 1))
+    if level != 1:
+        raise ElaborationError(
+            f"MOSFET model '{model.name}' has level={level}; only level 1 is supported",
+            model.span, hint="use level=1 (Shichman-Hodges)")
+    params = _params(el, scope, ALLOWED_PARAMS["m"], "MOSFET")
+    for a in el.atoms[5:]:
+        if isinstance(a, ast.Token) and a.text == "off":
+            params["off"] = 1.0
+        else:
+            raise ElaborationError(f"unexpected {describe(a)} on MOSFET '{el.name}'", span_of(a),
+                                   hint=f"write it as `{FORMS['m']}`")
+    for key, option in (("w", "defw"), ("l", "defl"), ("ad", "defad"), ("as", "defas")):
+        if key not in params and option in elab.options:
+            params[key] = float(elab.options[option])
+    return elab.instance(el, "mos1", nodes, params, model)
+
+
+HANDLERS = {
+    "r": resistor,
+    "c": capacitor,
+    "l": inductor,
+    "k": mutual,
+    "v": source,
+    "i": source,
+    "e": vcvs_or_vccs,
+    "g": vcvs_or_vccs,
+    "f": current_controlled,
+    "h": current_controlled,
+    "b": bsource,
+    "d": diode,
+    "m": mosfet,
+}

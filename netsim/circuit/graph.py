@@ -1,0 +1,104 @@
+"""Topology checks on the flat circuit graph (networkx), with errors naming the culprits.
+
+- every node needs a DC path to ground (otherwise the DC matrix is singular): nodes that
+  connect only through capacitors, current sources or MOSFET gates are reported together with
+  those elements (this also covers cut-sets of current sources and capacitors);
+- no loop of voltage-defining elements (V, E, H, voltage-output B, inductors);
+- a node with a single connection is a warning.
+
+When every analysis is a ``.tran ... uic`` (no operating point), capacitors count as paths.
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+
+from netsim.circuit.circuit import GROUND, Circuit, Instance
+from netsim.errors import Diagnostic, TopologyError
+
+# terminal pairs (indices into Instance.nodes) that conduct at DC, per family;
+# families not listed connect all their terminals
+DC_PATHS: dict[str, tuple[tuple[int, int], ...]] = {
+    "capacitor": (),
+    "isource": (),
+    "vccs": (),
+    "cccs": (),
+    "mutual": (),
+    "vcvs": ((0, 1),),
+    "ccvs": ((0, 1),),
+    "mos1": ((0, 2), (0, 3), (2, 3)),
+}
+VOLTAGE_DEFINING = {"vsource", "inductor", "vcvs", "ccvs"}
+
+
+def _dc_pairs(inst: Instance, uic_only: bool) -> tuple[tuple[int, int], ...]:
+    if inst.family == "behavioural":
+        return ((0, 1),) if inst.extra.get("output") == "v" else ()
+    if uic_only and inst.family == "capacitor":
+        return ((0, 1),)
+    if inst.family in DC_PATHS:
+        return DC_PATHS[inst.family]
+    n = len(inst.nodes)
+    return tuple((a, b) for a in range(n) for b in range(a + 1, n))
+
+
+def check_topology(circuit: Circuit) -> None:
+    """Raise TopologyError for ill-posed circuits; append warnings to circuit.warnings."""
+    uic_only = bool(circuit.analyses) and all(
+        a.kind == "tran" and a.args.get("uic") for a in circuit.analyses)
+    dc = nx.MultiGraph()
+    dc.add_node(GROUND)
+    attached: dict[str, list[str]] = {}
+    for inst in circuit.instances:
+        for node in inst.nodes:
+            dc.add_node(node)
+            attached.setdefault(node, []).append(inst.name)
+        for a, b in _dc_pairs(inst, uic_only):
+            dc.add_edge(inst.nodes[a], inst.nodes[b], name=inst.name)
+
+    _check_voltage_loops(circuit)
+
+    for component in nx.connected_components(dc):
+        if GROUND in component:
+            continue
+        nodes = sorted(component)
+        elements = sorted({e for n in nodes for e in attached.get(n, [])})
+        first = next(i for i in circuit.instances if i.name in elements)
+        shown = ", ".join(f"'{n}'" for n in nodes[:6]) + (" ..." if len(nodes) > 6 else "")
+        raise TopologyError(
+            f"no DC path to ground from node{'s' if len(nodes) > 1 else ''} {shown}"
+            f" (connected only through {', '.join(elements[:6])}"
+            f"{' ...' if len(elements) > 6 else ''})",
+            first.span,
+            hint="add a DC path, e.g. a large resistor to ground: "
+            f"`Rleak {nodes[0]} 0 1e9`",
+        )
+
+    for node, names in attached.items():
+        if node != GROUND and len(names) == 1:
+            inst = next(i for i in circuit.instances if i.name == names[0])
+            circuit.warnings.append(Diagnostic(
+                f"node '{node}' has only one connection ({names[0]})", inst.span))
+
+
+def _check_voltage_loops(circuit: Circuit) -> None:
+    graph = nx.Graph()
+    for inst in circuit.instances:
+        voltage_out = inst.family in VOLTAGE_DEFINING or (
+            inst.family == "behavioural" and inst.extra.get("output") == "v")
+        if not voltage_out:
+            continue
+        a, b = inst.nodes[0], inst.nodes[1]
+        if a == b:
+            raise TopologyError(f"'{inst.name}' is shorted: both terminals on node '{a}'",
+                                inst.span, hint="connect its terminals to different nodes")
+        if graph.has_node(a) and graph.has_node(b) and nx.has_path(graph, a, b):
+            path = nx.shortest_path(graph, a, b)
+            loop = [graph.edges[u, v]["name"] for u, v in zip(path, path[1:])] + [inst.name]
+            raise TopologyError(
+                f"loop of voltage sources/inductors: {' -> '.join(loop)}",
+                inst.span,
+                hint="the loop fixes the same voltage twice; add a small series resistance "
+                "to one of them",
+            )
+        graph.add_edge(a, b, name=inst.name)

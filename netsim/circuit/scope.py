@@ -1,0 +1,110 @@
+"""Lexical scopes of elaboration: parameters, functions, models and subcircuit definitions.
+
+The top level is one scope; each subcircuit instance opens a child scope whose parameters are
+the definition's defaults, overridden by the instance's values, then its local ``.param``
+cards. Models and subcircuits defined inside a ``.subckt`` are visible only inside it (and its
+children); lookups walk outwards.
+"""
+
+from __future__ import annotations
+
+from collections import ChainMap
+from dataclasses import dataclass, field
+
+from netsim.errors import ElaborationError, Span, did_you_mean
+from netsim.syntax import ast
+from netsim.syntax.expr import evaluate
+from netsim.units import parse_number
+
+# names every expression may use (SPICE's temperature variables are set per run)
+BUILTIN_PARAMS = {"pi": 3.141592653589793}
+
+
+@dataclass
+class Scope:
+    """One level of names. ``prefix`` is the hierarchical prefix of instances ('' or 'x1.')."""
+
+    prefix: str = ""
+    parent: Scope | None = None
+    params: dict[str, float] = field(default_factory=dict)
+    funcs: dict[str, ast.FuncDef] = field(default_factory=dict)
+    models: dict[str, ast.ModelDef] = field(default_factory=dict)
+    subckts: dict[str, ast.SubcktDef] = field(default_factory=dict)
+    model_scope: dict[str, Scope] = field(default_factory=dict)
+
+    def chain(self) -> ChainMap:
+        maps = []
+        s: Scope | None = self
+        while s is not None:
+            maps.append(s.params)
+            s = s.parent
+        return ChainMap(*maps, BUILTIN_PARAMS)
+
+    def all_funcs(self) -> ChainMap:
+        maps = []
+        s: Scope | None = self
+        while s is not None:
+            maps.append(s.funcs)
+            s = s.parent
+        return ChainMap(*maps)
+
+    def find(self, table: str, name: str):
+        """(definition, defining scope) of a model or subckt, walking outwards, or None."""
+        s: Scope | None = self
+        while s is not None:
+            found = getattr(s, table).get(name)
+            if found is not None:
+                return found, s
+            s = s.parent
+        return None
+
+    def names(self, table: str) -> set[str]:
+        out: set[str] = set()
+        s: Scope | None = self
+        while s is not None:
+            out.update(getattr(s, table))
+            s = s.parent
+        return out
+
+    # ---------------------------------------------------------------- evaluation
+    def value(self, atom, what: str = "a number") -> float:
+        """Evaluate a numeric atom: a number token, a parameter name, or an expression."""
+        if isinstance(atom, ast.Token):
+            number = parse_number(atom.text)
+            if number is not None:
+                return number
+            chain = self.chain()
+            if atom.text in chain:
+                return float(chain[atom.text])
+            hint = did_you_mean(atom.text, set(chain))
+            raise ElaborationError(
+                f"expected {what}, found '{atom.text}'",
+                atom.span,
+                hint=hint or "numbers take SPICE suffixes (1k, 2.2u, 3meg); "
+                "expressions go in braces: {2*rload}",
+            )
+        if isinstance(atom, ast.Braced):
+            return float(evaluate(atom.expr, self.chain(), self.all_funcs()))
+        raise ElaborationError(f"expected {what}, found {describe(atom)}", span_of(atom))
+
+    def define_params(self, params: tuple[ast.Param, ...]) -> None:
+        """Evaluate ``.param`` assignments in order into this scope."""
+        for p in params:
+            self.params[p.name] = self.value(p.value, f"a value for parameter '{p.name}'")
+
+
+def span_of(atom) -> Span | None:
+    return getattr(atom, "span", None)
+
+
+def describe(atom) -> str:
+    """Short human description of an atom for messages."""
+    if isinstance(atom, ast.Token):
+        return f"'{atom.text}'"
+    if isinstance(atom, ast.Group):
+        return f"'{atom.name}(...)'"
+    if isinstance(atom, ast.ListValue):
+        return "a [list]"
+    if isinstance(atom, ast.Braced):
+        return "an expression"
+    return "something else"

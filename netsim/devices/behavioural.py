@@ -1,0 +1,103 @@
+"""Behavioural sources: ``B1 p n V={expr}`` / ``I={expr}``, ``E1 p n value={expr}``,
+``G1 p n value={expr}``.
+
+The expression is a function of probes ``v(a)``, ``v(a, b)``, ``i(vx)``; its analytic gradient
+(symbolic differentiation, :mod:`netsim.syntax.expr`) gives the Jacobian. Each instance carries
+its own expression, so each instance is its own group (N = 1); behavioural sources are few.
+
+Local unknowns: (p, n, probe nodes..., probe branch currents..., [branch]). Elaboration fills
+``Instance.extra``:
+
+- ``function``: the compiled expression (``value(P) -> ...``, ``gradient(P) -> (..., P)``)
+- ``probe_columns``: list, per probe, of (plus_column, minus_column) local indices for a voltage
+  probe (minus_column -1 for ground reference) or (column, -1) for a current probe
+- ``output``: 'v' (voltage source: internal branch current) or 'i' (current source)
+
+A current-type source drives ``I`` from p through the source to n (SPICE's G/B convention).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from netsim.circuit.circuit import Instance
+from netsim.devices.base import BRANCH, DeviceGroup, EvalContext, Evaluation, UnknownSpec, register
+
+
+@register
+class BehaviouralSource(DeviceGroup):
+    family = "behavioural"
+    terminals = ("p", "n")
+
+    @classmethod
+    def internal_unknowns(cls, inst: Instance) -> tuple[UnknownSpec, ...]:
+        return (BRANCH,) if inst.extra["output"] == "v" else ()
+
+    @classmethod
+    def group_key(cls, inst: Instance):
+        return ("behavioural", inst.name)
+
+    def __init__(self, instances: list[Instance], temp: float, tnom: float) -> None:
+        super().__init__(instances, temp, tnom)
+        (inst,) = instances
+        self.function = inst.extra["function"]
+        self.output = inst.extra["output"]
+        cols = inst.extra["probe_columns"]
+        u = self.n_unknowns
+        # probe values = selector @ x : (P, U) with +1/-1 entries
+        self.selector = np.zeros((len(cols), u))
+        for k, (plus, minus) in enumerate(cols):
+            self.selector[k, plus] += 1.0
+            if minus >= 0:
+                self.selector[k, minus] -= 1.0
+        self.uses_time = bool(inst.extra.get("uses_time", False))
+        self.time_varying = self.uses_time
+
+    def pattern(self) -> np.ndarray:
+        u = self.n_unknowns
+        p = np.zeros((u, u), dtype=bool)
+        depends = np.any(self.selector != 0.0, axis=0)
+        if self.output == "v":
+            p[0, u - 1] = p[1, u - 1] = True
+            p[u - 1, 0] = p[u - 1, 1] = True
+            p[u - 1] |= depends
+        else:
+            p[0] |= depends
+            p[1] |= depends
+        return p
+
+    def _probe_values(self, x: np.ndarray, ctx: EvalContext) -> np.ndarray:
+        """(..., N, P) probe values (and time appended when the expression uses it)."""
+        probes = np.einsum("pu,...u->...p", self.selector, x)
+        if self.uses_time:
+            t = 0.0 if ctx.t is None else ctx.t
+            tcol = np.broadcast_to(np.asarray(t, dtype=float)[..., None, None], probes.shape[:-1])
+            probes = np.concatenate([probes, tcol[..., None]], axis=-1)
+        return probes
+
+    def evaluate(self, x: np.ndarray, ctx: EvalContext) -> Evaluation:
+        u = self.n_unknowns
+        probes = self._probe_values(x, ctx)
+        value = self.function.value(probes)  # (..., N)
+        grad = self.function.gradient(probes)  # (..., N, P')
+        if self.uses_time:
+            grad = grad[..., :-1]
+        dvalue = np.einsum("...p,pu->...u", grad, self.selector)  # (..., N, U)
+        i = np.zeros(x.shape)
+        di = np.zeros((*x.shape, u))
+        if self.output == "v":
+            ib = x[..., u - 1]
+            i[..., 0] = ib
+            i[..., 1] = -ib
+            i[..., u - 1] = x[..., 0] - x[..., 1] - value
+            di[..., 0, u - 1] = 1.0
+            di[..., 1, u - 1] = -1.0
+            di[..., u - 1, :] = -dvalue
+            di[..., u - 1, 0] += 1.0
+            di[..., u - 1, 1] -= 1.0
+        else:
+            i[..., 0] = value
+            i[..., 1] = -value
+            di[..., 0, :] = dvalue
+            di[..., 1, :] = -dvalue
+        return Evaluation(i=i, di=di)

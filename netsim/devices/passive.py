@@ -1,0 +1,195 @@
+"""Linear passive elements: resistor R, capacitor C, inductor L and mutual inductance K.
+
+Sign conventions (DESIGN.md): terminal rows carry the current leaving the node into the device;
+an inductor's branch current flows from its + node through it to its - node, and its branch row
+is ``v+ - v- - d/dt(L i) = 0`` written as ``i_row = v+ - v-``, ``q_row = -L i``.
+
+Temperature: ``R(T) = R (1 + tc1 dT + tc2 dT^2)`` with dT = T_instance - tnom in kelvin-differences
+(ngspice's resistor model). The instance temperature is ``temp`` if given, else the circuit
+temperature plus ``dtemp``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from netsim.circuit.circuit import Instance
+from netsim.devices.base import BRANCH, DeviceGroup, EvalContext, Evaluation, UnknownSpec, register
+from netsim.errors import ElaborationError
+
+
+def _array(instances: list[Instance], key: str, default: float) -> np.ndarray:
+    """(N,) float array of an instance parameter with a default."""
+    return np.array([float(inst.params.get(key, default)) for inst in instances])
+
+
+def _two_terminal_stamp(lead: tuple[int, ...], value: np.ndarray) -> np.ndarray:
+    """(..., N, 2, 2) conductance-like stamp [[v, -v], [-v, v]] for value (N,)."""
+    out = np.empty((*lead, 2, 2))
+    out[..., 0, 0] = value
+    out[..., 1, 1] = value
+    out[..., 0, 1] = -value
+    out[..., 1, 0] = -value
+    return out
+
+
+def _instance_temperature(instances: list[Instance], temp: float) -> np.ndarray:
+    """(N,) instance temperatures in °C: ``temp=`` if given, else circuit temp + ``dtemp``."""
+    return np.array(
+        [
+            float(inst.params["temp"]) if "temp" in inst.params
+            else temp + float(inst.params.get("dtemp", 0.0))
+            for inst in instances
+        ]
+    )
+
+
+@register
+class Resistor(DeviceGroup):
+    """R: ``i = (v+ - v-) / R(T)``; params r (ohm), tc1 (1/K), tc2 (1/K^2), m, temp, dtemp."""
+
+    family = "resistor"
+    terminals = ("p", "n")
+    linear = True
+
+    def __init__(self, instances: list[Instance], temp: float, tnom: float) -> None:
+        super().__init__(instances, temp, tnom)
+        r = _array(instances, "r", np.nan)
+        dt = _instance_temperature(instances, temp) - tnom
+        factor = 1.0 + _array(instances, "tc1", 0.0) * dt + _array(instances, "tc2", 0.0) * dt**2
+        self.r_nominal = r
+        self.factor = factor
+        for inst, value in zip(instances, r * factor):
+            if not np.isfinite(value) or value == 0.0:
+                raise ElaborationError(
+                    f"resistor '{inst.name}' has resistance {value:g} ohm at this temperature",
+                    inst.span,
+                    hint="a resistance must be finite and non-zero; use a 0 V source for a short",
+                )
+        self.conductance = _array(instances, "m", 1.0) / (r * factor)
+
+    def pattern(self) -> np.ndarray:
+        return np.ones((2, 2), dtype=bool)
+
+    def evaluate(self, x: np.ndarray, ctx: EvalContext) -> Evaluation:
+        g = self.conductance
+        current = g * (x[..., 0] - x[..., 1])
+        i = np.stack([current, -current], axis=-1)
+        return Evaluation(i=i, di=_two_terminal_stamp(x.shape[:-2], g))
+
+    def dc_value_setter(self, name: str):
+        k = self.names.index(name)
+
+        def set_resistance(value: float) -> None:
+            self.conductance[k] = float(self.instances[k].params.get("m", 1.0)) / (
+                value * self.factor[k]
+            )
+
+        return set_resistance
+
+    def dc_value(self, name: str) -> float:
+        """Present resistance (ohm) of the named instance (for sweeps)."""
+        k = self.names.index(name)
+        return float(self.instances[k].params.get("m", 1.0)) / (self.conductance[k] * self.factor[k])
+
+
+@register
+class Capacitor(DeviceGroup):
+    """C: ``q = C (v+ - v-)``; params c (F), m. ``ic`` (V) is used by ``.tran ... uic``."""
+
+    family = "capacitor"
+    terminals = ("p", "n")
+    linear = True
+
+    def __init__(self, instances: list[Instance], temp: float, tnom: float) -> None:
+        super().__init__(instances, temp, tnom)
+        self.capacitance = _array(instances, "c", 0.0) * _array(instances, "m", 1.0)
+
+    def pattern(self) -> np.ndarray:
+        return np.ones((2, 2), dtype=bool)
+
+    def evaluate(self, x: np.ndarray, ctx: EvalContext) -> Evaluation:
+        lead = x.shape[:-2]
+        c = self.capacitance
+        charge = c * (x[..., 0] - x[..., 1])
+        zeros = np.zeros((*lead, self.n, 2))
+        return Evaluation(
+            i=zeros,
+            di=np.zeros((*lead, self.n, 2, 2)),
+            q=np.stack([charge, -charge], axis=-1),
+            dq=_two_terminal_stamp(lead, c),
+        )
+
+
+@register
+class Inductor(DeviceGroup):
+    """L with branch current unknown: unknowns (v+, v-, i); params l (H), m (parallel count)."""
+
+    family = "inductor"
+    terminals = ("p", "n")
+    linear = True
+
+    def __init__(self, instances: list[Instance], temp: float, tnom: float) -> None:
+        super().__init__(instances, temp, tnom)
+        self.inductance = _array(instances, "l", 0.0) / _array(instances, "m", 1.0)
+
+    @classmethod
+    def internal_unknowns(cls, inst: Instance) -> tuple[UnknownSpec, ...]:
+        return (BRANCH,)
+
+    def pattern(self) -> np.ndarray:
+        p = np.zeros((3, 3), dtype=bool)
+        p[0, 2] = p[1, 2] = p[2, 0] = p[2, 1] = p[2, 2] = True
+        return p
+
+    def evaluate(self, x: np.ndarray, ctx: EvalContext) -> Evaluation:
+        lead = x.shape[:-2]
+        ib = x[..., 2]
+        i = np.stack([ib, -ib, x[..., 0] - x[..., 1]], axis=-1)
+        di = np.zeros((*lead, self.n, 3, 3))
+        di[..., 0, 2] = 1.0
+        di[..., 1, 2] = -1.0
+        di[..., 2, 0] = 1.0
+        di[..., 2, 1] = -1.0
+        q = np.zeros((*lead, self.n, 3))
+        q[..., 2] = -self.inductance * ib
+        dq = np.zeros((*lead, self.n, 3, 3))
+        dq[..., 2, 2] = -self.inductance
+        return Evaluation(i=i, di=di, q=q, dq=dq)
+
+
+@register
+class MutualInductance(DeviceGroup):
+    """K: couples two inductors' branch rows with flux ``-M i_other``, M = k sqrt(L1 L2).
+
+    No terminals; its unknowns are the controls (branch currents of l1 and l2). Params: k
+    (coupling), l1, l2 (H, the coupled inductances, filled in by elaboration).
+    """
+
+    family = "mutual"
+    terminals = ()
+    linear = True
+
+    def __init__(self, instances: list[Instance], temp: float, tnom: float) -> None:
+        super().__init__(instances, temp, tnom)
+        k = _array(instances, "k", 0.0)
+        for inst, value in zip(instances, k):
+            if not 0.0 < abs(value) <= 1.0:
+                raise ElaborationError(
+                    f"coupling factor of '{inst.name}' must satisfy 0 < |k| <= 1, got {value:g}",
+                    inst.span,
+                )
+        self.mutual = k * np.sqrt(_array(instances, "l1", 0.0) * _array(instances, "l2", 0.0))
+
+    def pattern(self) -> np.ndarray:
+        return np.array([[False, True], [True, False]])
+
+    def evaluate(self, x: np.ndarray, ctx: EvalContext) -> Evaluation:
+        lead = x.shape[:-2]
+        m = self.mutual
+        q = np.stack([-m * x[..., 1], -m * x[..., 0]], axis=-1)
+        dq = np.zeros((*lead, self.n, 2, 2))
+        dq[..., 0, 1] = -m
+        dq[..., 1, 0] = -m
+        return Evaluation(i=np.zeros((*lead, self.n, 2)), di=np.zeros((*lead, self.n, 2, 2)),
+                          q=q, dq=dq)

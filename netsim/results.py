@@ -1,0 +1,166 @@
+"""Result objects: named numpy arrays per analysis, CSV/NPZ writers and plots.
+
+Column naming follows the output contract (DESIGN.md): ``v(node)``, ``i(vsource)``; complex
+analyses store real and imaginary parts as ``vr(x)``/``vi(x)`` (``ir``/``ii`` for currents);
+``result["v(out)"]`` on such a result returns the complex array.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+FIRST_COLUMN = {"tran": "time", "ac": "frequency", "hb": "frequency"}
+
+
+def complex_names(name: str) -> tuple[str, str]:
+    """('vr(x)', 'vi(x)') for 'v(x)'; ('ir(x)', 'ii(x)') for 'i(x)'."""
+    kind, rest = name[0], name[1:]
+    return f"{kind}r{rest}", f"{kind}i{rest}"
+
+
+@dataclass
+class AnalysisResult:
+    """One analysis' output. columns: ordered name -> array (0-d for op); stats: counters
+    (points, newton_iterations, seconds, ...)."""
+
+    kind: str
+    name: str
+    columns: dict[str, np.ndarray]
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        key = key.lower()
+        if key in self.columns:
+            return self.columns[key]
+        re_name, im_name = complex_names(key) if len(key) > 1 else (key, key)
+        if re_name in self.columns:
+            return self.columns[re_name] + 1j * self.columns[im_name]
+        raise KeyError(f"{key!r} is not a column of the {self.name} result; "
+                       f"columns: {', '.join(self.columns)}")
+
+    def __contains__(self, key: str) -> bool:
+        try:
+            self[key]
+        except KeyError:
+            return False
+        return True
+
+    def keys(self) -> list[str]:
+        return list(self.columns)
+
+    def to_csv(self, path: str | Path) -> None:
+        """Write the contract CSV (op: name,value rows; others: one column per quantity)."""
+        with open(path, "w", newline="") as fh:
+            w = csv.writer(fh)
+            if self.kind == "op":
+                w.writerow(["name", "value"])
+                for name, value in self.columns.items():
+                    w.writerow([name, _fmt(float(np.asarray(value).reshape(-1)[0]))])
+                return
+            names = list(self.columns)
+            w.writerow(names)
+            data = np.column_stack([np.asarray(self.columns[n], dtype=float) for n in names])
+            for row in data:
+                w.writerow([_fmt(v) for v in row])
+
+    def summary(self) -> str:
+        """One line: name, points, Newton iterations, rejected steps, time."""
+        s = self.stats
+        bits = [f"{s[key]} {label}" for key, label in (
+            ("points", "points"), ("newton_iterations", "Newton iterations"),
+            ("rejected", "rejected steps")) if key in s]
+        if "seconds" in s:
+            bits.append(f"{s['seconds']:.3f} s")
+        return f"{self.name}: " + ", ".join(bits)
+
+    def plot(self, path: str | Path) -> None:
+        """Save a PNG of every quantity against the first column (op: a bar chart)."""
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        fig, ax = plt.subplots(figsize=(8, 4.5))
+        names = list(self.columns)
+        if self.kind == "op":
+            vals = [float(np.asarray(self.columns[n]).reshape(-1)[0]) for n in names]
+            ax.barh(names, vals)
+        else:
+            xname = names[0]
+            xs = self.columns[xname]
+            for n in names[1:]:
+                if self.kind == "ac" and n[1] == "i":
+                    continue
+                ys = self[n[0] + n[2:]] if self.kind == "ac" and n[1] == "r" else self.columns[n]
+                if np.iscomplexobj(ys):
+                    ys = 20 * np.log10(np.maximum(np.abs(ys), 1e-300))
+                ax.plot(xs, ys, label=n if self.kind != "ac" else n[0] + n[2:])
+            ax.set_xlabel(xname)
+            if self.kind == "ac":
+                ax.set_xscale("log")
+                ax.set_ylabel("magnitude (dB)")
+            if len(names) <= 12:
+                ax.legend(fontsize=8)
+        ax.set_title(self.name)
+        ax.grid(True, alpha=0.3)
+        fig.tight_layout()
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+
+
+def _fmt(value: float) -> str:
+    return repr(float(value))
+
+
+@dataclass
+class RunResults:
+    """All analyses of a run, in netlist order. ``res.tran`` is the first transient,
+    ``res['tran_2']`` the second."""
+
+    analyses: list[AnalysisResult] = field(default_factory=list)
+    title: str = ""
+
+    def __getitem__(self, name: str) -> AnalysisResult:
+        for a in self.analyses:
+            if a.name == name:
+                return a
+        raise KeyError(f"no analysis named {name!r}; have: {[a.name for a in self.analyses]}")
+
+    def __getattr__(self, kind: str) -> AnalysisResult:
+        if kind.startswith("_"):
+            raise AttributeError(kind)
+        for a in self.analyses:
+            if a.kind == kind:
+                return a
+        raise AttributeError(f"no {kind} analysis in this run")
+
+    def add(self, result: AnalysisResult) -> AnalysisResult:
+        count = sum(1 for a in self.analyses if a.kind == result.kind)
+        result.name = result.kind if count == 0 else f"{result.kind}_{count + 1}"
+        self.analyses.append(result)
+        return result
+
+    def write(self, outdir: str | Path, fmt: str = "csv", plot: bool = False) -> list[Path]:
+        """Write every analysis to outdir/<name>.<fmt> (and <name>.png with plot)."""
+        out = Path(outdir)
+        out.mkdir(parents=True, exist_ok=True)
+        written = []
+        for a in self.analyses:
+            path = out / f"{a.name}.{fmt}"
+            if fmt == "csv":
+                a.to_csv(path)
+            elif fmt == "npz":
+                np.savez(path, **{k: np.asarray(v) for k, v in a.columns.items()})
+            else:
+                raise ValueError(f"unknown format {fmt!r}")
+            written.append(path)
+            if plot:
+                png = out / f"{a.name}.png"
+                a.plot(png)
+                written.append(png)
+        return written

@@ -1,0 +1,162 @@
+"""The Simulator: a compiled circuit plus its assembler, linear solver and tolerances, with one
+method per analysis. ``run_file``/``run_text`` parse, elaborate and run every analysis card.
+
+    sim = Simulator.from_file("amp.net")
+    op = sim.op()                       # AnalysisResult
+    tr = sim.tran(1e-9, 1e-6)
+    tr["v(out)"]
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+
+from netsim.analysis.assembly import Assembler
+from netsim.analysis.linalg import make_solver
+from netsim.analysis.newton import Tolerances
+from netsim.analysis.op import Clamp, solve_op
+from netsim.circuit.circuit import Circuit
+from netsim.circuit.compile import compile_circuit
+from netsim.devices.base import EvalContext
+from netsim.errors import AnalysisError
+from netsim.results import AnalysisResult, RunResults, complex_names
+
+
+class Simulator:
+    """Runs analyses on one circuit. Attributes: circuit, compiled, assembler, solver, tol."""
+
+    def __init__(self, circuit: Circuit) -> None:
+        import netsim.devices  # noqa: F401  (registers the families)
+
+        self.circuit = circuit
+        self.compiled = compile_circuit(circuit)
+        self.tol = Tolerances.from_options(circuit.options)
+        self.assembler = Assembler(self.compiled)
+        self.solver = make_solver(self.compiled.n, self.compiled.indptr, self.compiled.indices,
+                                  circuit.options.get("solver"))
+        self.atol = self.tol.absolute(self.compiled.kinds)
+        self.progress = None  # optional callable(fraction) for long transients
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> Simulator:
+        from netsim.circuit.elaborate import elaborate_file
+
+        return cls(elaborate_file(path))
+
+    @classmethod
+    def from_text(cls, text: str, filename: str = "<string>") -> Simulator:
+        from netsim.circuit.elaborate import elaborate_text
+
+        return cls(elaborate_text(text, filename))
+
+    # ------------------------------------------------------------------ helpers
+    def ctx(self, t: float | None = None, srcfact: float = 1.0) -> EvalContext:
+        return EvalContext(t=t, srcfact=srcfact, gmin=self.tol.gmin)
+
+    def clamp(self, values: dict[str, float]) -> Clamp:
+        """Clamp on the named nodes (hierarchical names, without 'v(...)')."""
+        idx, val = [], []
+        for node, v in values.items():
+            if node in self.compiled.node_index:
+                idx.append(self.compiled.node_index[node])
+                val.append(v)
+        return Clamp(np.array(idx, dtype=np.int64), np.array(val, dtype=float))
+
+    def operating_point(self, t: float | None = None, hold_ic: bool = False) -> tuple[np.ndarray, int]:
+        """(x, Newton iterations) at the DC operating point (t=0.0: transient's initial point)."""
+        self.assembler.reset_limiting()
+        hold = self.clamp(self.circuit.ic) if hold_ic else None
+        nodeset = self.clamp(self.circuit.nodeset) if self.circuit.nodeset else None
+        return solve_op(self, self.ctx(t), hold=hold, nodeset=nodeset)
+
+    def output_columns(self, kind: str, x: np.ndarray) -> dict[str, np.ndarray]:
+        """Named columns from solutions x (..., n): the .print/.save selection or every public
+        unknown. Complex x gives real/imaginary column pairs."""
+        cc = self.compiled
+        wanted = self.circuit.prints.get(kind) or self.circuit.prints.get("all")
+        cols: dict[str, np.ndarray] = {}
+        if wanted:
+            items = [(name, self._quantity(name, x)) for name in wanted]
+        else:
+            items = [(cc.names[k], x[..., k]) for k in np.nonzero(cc.public)[0]]
+        for name, value in items:
+            if np.iscomplexobj(value):
+                re_name, im_name = complex_names(name)
+                cols[re_name] = value.real
+                cols[im_name] = value.imag
+            else:
+                cols[name] = value
+        return cols
+
+    def _quantity(self, name: str, x: np.ndarray) -> np.ndarray:
+        cc = self.compiled
+        kind, inner = name[0], name[2:-1]
+        if kind == "v":
+            parts = [p.strip() for p in inner.split(",")]
+            vals = [
+                np.zeros(x.shape[:-1]) if p in ("0", "gnd") else x[..., cc.node_index[p]]
+                for p in parts
+            ]
+            return vals[0] - vals[1] if len(vals) == 2 else vals[0]
+        return x[..., cc.branch_index[inner]]
+
+    # ------------------------------------------------------------------ analyses
+    def op(self) -> AnalysisResult:
+        start = time.perf_counter()
+        x, iters = self.operating_point(None)
+        cols = {k: np.asarray(v) for k, v in self.output_columns("op", x).items()}
+        return AnalysisResult("op", "op", cols, {"points": 1, "newton_iterations": iters,
+                                                 "seconds": time.perf_counter() - start})
+
+    def dc(self, sweeps: list[tuple[str, np.ndarray]]) -> AnalysisResult:
+        from netsim.analysis.dc import run_dc
+
+        return run_dc(self, sweeps)
+
+    def ac(self, frequencies: np.ndarray) -> AnalysisResult:
+        from netsim.analysis.ac import run_ac
+
+        return run_ac(self, np.asarray(frequencies, dtype=float))
+
+    def tran(self, tstep: float, tstop: float, tstart: float = 0.0, tmax: float | None = None,
+             uic: bool = False, method: str | None = None) -> AnalysisResult:
+        from netsim.analysis.transient import run_tran
+
+        return run_tran(self, tstep, tstop, tstart, tmax, uic,
+                        method or str(self.circuit.options.get("method", "trap")))
+
+    def run(self, request) -> AnalysisResult:
+        """Run one AnalysisRequest from the netlist."""
+        a = request.args
+        if request.kind == "op":
+            return self.op()
+        if request.kind == "dc":
+            return self.dc(a["sweeps"])
+        if request.kind == "ac":
+            return self.ac(a["frequencies"])
+        if request.kind == "tran":
+            return self.tran(a["tstep"], a["tstop"], a.get("tstart", 0.0), a.get("tmax"),
+                             a.get("uic", False))
+        raise AnalysisError(f"analysis '.{request.kind}' is not supported", request.span)
+
+    def run_all(self, on_result=None) -> RunResults:
+        """Every analysis card in order; on_result(result) is called as each finishes."""
+        results = RunResults(title=self.circuit.title)
+        for request in self.circuit.analyses:
+            res = results.add(self.run(request))
+            if on_result is not None:
+                on_result(res)
+        return results
+
+
+def run_file(path: str | Path, on_result=None) -> RunResults:
+    """Parse, elaborate and run every analysis of a netlist file."""
+    return Simulator.from_file(path).run_all(on_result)
+
+
+def run_text(text: str, filename: str = "<string>", on_result=None) -> RunResults:
+    """Same as run_file for netlist text."""
+    return Simulator.from_text(text, filename).run_all(on_result)
