@@ -122,11 +122,12 @@ class Simulator:
         return run_ac(self, np.asarray(frequencies, dtype=float))
 
     def tran(self, tstep: float, tstop: float, tstart: float = 0.0, tmax: float | None = None,
-             uic: bool = False, method: str | None = None) -> AnalysisResult:
+             uic: bool = False, method: str | None = None,
+             fixed_step: float | None = None) -> AnalysisResult:
         from netsim.analysis.transient import run_tran
 
         return run_tran(self, tstep, tstop, tstart, tmax, uic,
-                        method or str(self.circuit.options.get("method", "trap")))
+                        method or str(self.circuit.options.get("method", "trap")), fixed_step)
 
     def run(self, request) -> AnalysisResult:
         """Run one AnalysisRequest from the netlist."""

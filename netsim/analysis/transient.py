@@ -74,9 +74,47 @@ def _apply_capacitor_ic(sim, x0: np.ndarray, q0: np.ndarray) -> None:
                 q0[m] -= dq
 
 
+class InterpolationControl:
+    """Caps the step so that straight lines between reported points stay within ``reltol`` of
+    each reported quantity's range seen so far (plus a floor of 10 vntol or 1000 abstol): the
+    waveform as written, read with linear interpolation as plotting and comparison tools do,
+    keeps the solver's accuracy between points. Bound: h^2 |x''| / 8 <= tol.
+
+    The curvature is the mean of the last two second divided differences, which cancels the
+    step-to-step alternation the trapezoidal rule leaves on capacitor currents after a corner
+    (that alternation does not shrink with the step, so it must not drive it)."""
+
+    def __init__(self, cc, tol, x0: np.ndarray) -> None:
+        self.rows = np.nonzero(cc.public)[0]
+        self.reltol = tol.reltol
+        self.floor = np.where(cc.kinds[self.rows] == "i", 1e3 * tol.abstol, 10.0 * tol.vntol)
+        self.lo = x0[self.rows].copy()
+        self.hi = x0[self.rows].copy()
+        self.previous: np.ndarray | None = None
+
+    def step(self, sols: list[np.ndarray], steps: list[float]) -> float:
+        if not self.rows.size:
+            return np.inf
+        x0, x1, x2 = (sols[-1][self.rows], sols[-2][self.rows], sols[-3][self.rows])
+        np.minimum(self.lo, x0, out=self.lo)
+        np.maximum(self.hi, x0, out=self.hi)
+        h0, h1 = steps[-1], steps[-2]
+        second = ((x0 - x1) / h0 - (x1 - x2) / h1) / (0.5 * (h0 + h1))
+        curvature = np.abs(second if self.previous is None else 0.5 * (second + self.previous))
+        self.previous = second
+        tol = self.reltol * (self.hi - self.lo) + self.floor
+        worst = np.max(curvature / tol)
+        return float(np.sqrt(8.0 / worst)) if worst > 0.0 else np.inf
+
+
 def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float | None = None,
-             uic: bool = False, method: str = "trap") -> AnalysisResult:
-    """Integrate from 0 to tstop; returns every accepted point with t >= tstart."""
+             uic: bool = False, method: str = "trap", fixed_step: float | None = None,
+             ) -> AnalysisResult:
+    """Integrate from 0 to tstop; returns every accepted point with t >= tstart.
+
+    fixed_step: take steps of exactly this size (s) with no error control (first step backward
+    Euler, then the method's own order): for convergence-order studies.
+    """
     wall = time.perf_counter()
     method = {"trapezoidal": "trap", "gear2": "gear", "euler": "be"}.get(method, method)
     _check_args(tstep, tstop, tstart, tmax, method)
@@ -108,6 +146,7 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
     asm.reset_limiting()
 
     delmin = 1e-11 * tmax
+    interp = InterpolationControl(sim.compiled, tol, x)
     times, sols = [0.0], [x]
     qs, qdots, steps = [q], [qdot], []
     t, order = 0.0, 1
@@ -122,15 +161,20 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
         while bi < len(bps) and bps[bi] <= t + delmin:
             bi += 1
         next_bp = bps[bi] if bi < len(bps) else tstop
+        if fixed_step is not None:
+            delta = min(fixed_step, tstop - t)
+            hit, at_breakpoint = False, False
         if at_breakpoint:
             order = 1
             delta = min(delta, 0.1 * min(save_delta, next_bp - t))
-        delta = min(delta, tmax)
+        delta = min(delta, tmax) if fixed_step is None else delta
         hit = False
-        if t + delta >= next_bp - delmin:
+        if fixed_step is None and t + delta >= next_bp - delmin:
             save_delta = delta
             delta = next_bp - t
             hit = True
+        elif t < tstart < t + delta:  # output starts exactly at tstart (not a corner)
+            delta = tstart - t
         t_new = t + delta
         h1 = steps[-1] if steps else delta
         q2 = qs[-2] if len(qs) > 1 else qs[-1]
@@ -157,7 +201,9 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
         q_new = a_last.q
         qdot_new = a0 * q_new + b
         new_delta = 2.0 * delta
-        if charge_rows.size:
+        if fixed_step is not None:
+            order = 1 if method == "be" else 2
+        elif charge_rows.size:
             charges = [q_new[charge_rows]] + [qq[charge_rows] for qq in qs[::-1][:3]]
             while len(charges) < 4:
                 charges.append(charges[-1])
@@ -195,6 +241,10 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
         if len(qs) > 4:
             del qs[0], qdots[0], steps[0]
         at_breakpoint = hit
+        if fixed_step is None and len(sols) >= 3:
+            # floored at tmax / 100: a jump (not a curve) in a quantity, or the trapezoidal
+            # rule's alternation on a capacitor current, must not collapse the step
+            new_delta = min(new_delta, max(interp.step(sols, steps), 0.01 * tmax))
         delta = new_delta
         if sim.progress is not None:
             sim.progress(t / tstop)

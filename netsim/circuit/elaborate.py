@@ -18,12 +18,14 @@ Decisions (ngspice-compatible unless noted):
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from netsim.circuit import directives, elements
 from netsim.circuit.circuit import GROUND, Circuit, Instance, ModelCard
 from netsim.circuit.graph import check_topology
 from netsim.circuit.scope import Scope, describe, span_of
+from netsim.devices.behavioural import TIME_COLUMN
 from netsim.errors import ElaborationError, did_you_mean
 from netsim.syntax import ast
 from netsim.syntax.expr import compile_behavioural
@@ -107,56 +109,47 @@ class Elaborator:
 
     # ---------------------------------------------------------------- behavioural
     def behavioural_instance(self, el, nodes, expr: ast.Braced, output: str, scope: Scope):
-        chain = dict(scope.chain())
-        uses_time = _uses_name(expr.expr, "time")
-        if uses_time:
-            chain.pop("time", None)
-        function = compile_behavioural(expr.expr, chain, scope.all_funcs(),
-                                       variables=("time",) if uses_time else ())
+        # 'time' (s) is a variable of the expression, fed from the analysis, not a parameter
+        tree = _time_as_probe(expr.expr) if "time" not in scope.chain() else expr.expr
+        function = compile_behavioural(tree, scope.chain(), scope.all_funcs())
         local_nodes = [self.node(t) for t in nodes]
-        probe_nodes: list[str] = []
+        all_nodes = list(local_nodes)
         controls: list[str] = []
-        columns_spec = []
+        refs: list[list] = []
         for probe in function.probes:
-            if probe.kind == "v":
+            if probe.kind == "t":
+                refs.append([("time", "")])
+            elif probe.kind == "v":
                 mapped = [self.node(ast.Token(n, probe.span)) for n in probe.nodes]
-                cols = []
                 for m in mapped:
-                    if m == GROUND:
-                        cols.append(None)
-                        continue
-                    if m not in local_nodes and m not in probe_nodes:
-                        probe_nodes.append(m)
-                    cols.append(("node", m))
-                columns_spec.append(cols)
+                    if m != GROUND and m not in all_nodes:
+                        all_nodes.append(m)
+                refs.append([None if m == GROUND else ("node", m) for m in mapped])
             else:
                 name = self.element_name(probe.nodes[0])
                 if name not in controls:
                     controls.append(name)
-                columns_spec.append([("ctl", name)])
-        all_nodes = local_nodes + probe_nodes
+                refs.append([("ctl", name)])
 
-        def column(ref):
+        def column(ref) -> int:
             if ref is None:
                 return -1
             kind, name = ref
+            if kind == "time":
+                return TIME_COLUMN
             if kind == "node":
                 return all_nodes.index(name)
             return len(all_nodes) + controls.index(name)
 
+        # (plus, minus) local columns per probe; v(0, b) is fed as -v(b) through sign -1
         probe_columns = []
-        for cols in columns_spec:
-            plus = column(cols[0])
-            minus = column(cols[1]) if len(cols) > 1 else -1
-            if plus < 0:  # v(0, b) = -v(b)
-                plus, minus = minus, -1
-                function = _negated_probe(function, len(probe_columns))
-            probe_columns.append((plus, minus))
-        inst = Instance(self.element_name(el.name), "behavioural", tuple(all_nodes), {}, el.span,
-                        controls=tuple(controls),
+        for r in refs:
+            plus, minus = column(r[0]), (column(r[1]) if len(r) > 1 else -1)
+            probe_columns.append((plus, minus, 1.0) if plus != -1 else (minus, -1, -1.0))
+        return Instance(self.element_name(el.name), "behavioural", tuple(all_nodes), {},
+                        el.span, controls=tuple(controls),
                         extra={"function": function, "probe_columns": probe_columns,
-                               "output": output, "uses_time": uses_time})
-        return inst
+                               "output": output})
 
     # ---------------------------------------------------------------- walking
     def run(self) -> Circuit:
@@ -323,44 +316,18 @@ class Elaborator:
             inst.params["l1"], inst.params["l2"] = values
 
 
-def _uses_name(expr: ast.Expr, name: str) -> bool:
+def _time_as_probe(expr: ast.Expr) -> ast.Expr:
+    """The expression with every ``time`` name turned into a Probe of kind 't'."""
     if isinstance(expr, ast.Name):
-        return expr.name == name
-    return any(_uses_name(child, name) for child in _children(expr))
-
-
-def _children(expr: ast.Expr):
-    if isinstance(expr, ast.Unary):
-        return (expr.operand,)
-    if isinstance(expr, ast.Binary):
-        return (expr.left, expr.right)
-    if isinstance(expr, ast.Ternary):
-        return (expr.cond, expr.then, expr.otherwise)
-    if isinstance(expr, ast.Call):
-        return expr.args
-    return ()
-
-
-class _negated_probe:
-    """Wraps a compiled expression so that probe k is fed with its negation (v(0,b) = -v(b))."""
-
-    def __init__(self, function, k: int) -> None:
-        self.function = function
-        self.k = k
-        self.probes = function.probes
-
-    def _flip(self, x):
-        x = x.copy()
-        x[..., self.k] = -x[..., self.k]
-        return x
-
-    def value(self, x):
-        return self.function.value(self._flip(x))
-
-    def gradient(self, x):
-        g = self.function.gradient(self._flip(x))
-        g[..., self.k] = -g[..., self.k]
-        return g
+        return ast.Probe(expr.span, "t", ()) if expr.name == "time" else expr
+    changes = {}
+    for f in dataclasses.fields(expr):
+        value = getattr(expr, f.name)
+        if isinstance(value, ast.Expr):
+            changes[f.name] = _time_as_probe(value)
+        elif isinstance(value, tuple) and value and isinstance(value[0], ast.Expr):
+            changes[f.name] = tuple(_time_as_probe(v) for v in value)
+    return dataclasses.replace(expr, **changes) if changes else expr
 
 
 def elaborate(netlist: ast.Netlist) -> Circuit:

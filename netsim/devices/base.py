@@ -148,6 +148,10 @@ class DeviceGroup:
         instance's DC value in place, or None when not sweepable."""
         return None
 
+    def dc_value(self, name: str) -> float:
+        """Present DC value of a sweepable instance (restored after a .dc sweep)."""
+        raise NotImplementedError(f"{self.family} instances cannot be swept")
+
     def ac_excitation(self) -> np.ndarray | None:
         """(N, U) complex: the AC small-signal source term added to i (sources only)."""
         return None

@@ -9,8 +9,9 @@ Local unknowns: (p, n, probe nodes..., probe branch currents..., [branch]). Elab
 ``Instance.extra``:
 
 - ``function``: the compiled expression (``value(P) -> ...``, ``gradient(P) -> (..., P)``)
-- ``probe_columns``: list, per probe, of (plus_column, minus_column) local indices for a voltage
-  probe (minus_column -1 for ground reference) or (column, -1) for a current probe
+- ``probe_columns``: list, per probe, of (plus_column, minus_column, sign): the probe's value
+  is sign * (x[plus] - x[minus]) (minus_column -1: ground); plus_column TIME_COLUMN marks the
+  variable ``time`` (s), fed from the evaluation context
 - ``output``: 'v' (voltage source: internal branch current) or 'i' (current source)
 
 A current-type source drives ``I`` from p through the source to n (SPICE's G/B convention).
@@ -22,6 +23,9 @@ import numpy as np
 
 from netsim.circuit.circuit import Instance
 from netsim.devices.base import BRANCH, DeviceGroup, EvalContext, Evaluation, UnknownSpec, register
+
+
+TIME_COLUMN = -2
 
 
 @register
@@ -46,12 +50,15 @@ class BehaviouralSource(DeviceGroup):
         u = self.n_unknowns
         # probe values = selector @ x : (P, U) with +1/-1 entries
         self.selector = np.zeros((len(cols), u))
-        for k, (plus, minus) in enumerate(cols):
-            self.selector[k, plus] += 1.0
+        self.time_probe = -1
+        for k, (plus, minus, sign) in enumerate(cols):
+            if plus == TIME_COLUMN:
+                self.time_probe = k
+                continue
+            self.selector[k, plus] += sign
             if minus >= 0:
-                self.selector[k, minus] -= 1.0
-        self.uses_time = bool(inst.extra.get("uses_time", False))
-        self.time_varying = self.uses_time
+                self.selector[k, minus] -= sign
+        self.time_varying = self.time_probe >= 0
 
     def pattern(self) -> np.ndarray:
         u = self.n_unknowns
@@ -67,21 +74,18 @@ class BehaviouralSource(DeviceGroup):
         return p
 
     def _probe_values(self, x: np.ndarray, ctx: EvalContext) -> np.ndarray:
-        """(..., N, P) probe values (and time appended when the expression uses it)."""
+        """(..., N, P) probe values; the time probe (if any) holds ctx.t (0 when static)."""
         probes = np.einsum("pu,...u->...p", self.selector, x)
-        if self.uses_time:
+        if self.time_probe >= 0:
             t = 0.0 if ctx.t is None else ctx.t
-            tcol = np.broadcast_to(np.asarray(t, dtype=float)[..., None, None], probes.shape[:-1])
-            probes = np.concatenate([probes, tcol[..., None]], axis=-1)
+            probes[..., self.time_probe] = np.asarray(t, dtype=float)[..., None]
         return probes
 
     def evaluate(self, x: np.ndarray, ctx: EvalContext) -> Evaluation:
         u = self.n_unknowns
         probes = self._probe_values(x, ctx)
         value = self.function.value(probes)  # (..., N)
-        grad = self.function.gradient(probes)  # (..., N, P')
-        if self.uses_time:
-            grad = grad[..., :-1]
+        grad = self.function.gradient(probes)  # (..., N, P)
         dvalue = np.einsum("...p,pu->...u", grad, self.selector)  # (..., N, U)
         i = np.zeros(x.shape)
         di = np.zeros((*x.shape, u))

@@ -24,7 +24,7 @@ def _array(instances: list[Instance], key: str, default: float) -> np.ndarray:
 
 
 def _two_terminal_stamp(lead: tuple[int, ...], value: np.ndarray) -> np.ndarray:
-    """(..., N, 2, 2) conductance-like stamp [[v, -v], [-v, v]] for value (N,)."""
+    """(*lead, 2, 2) stamp [[v, -v], [-v, v]]; lead ends with N and value is (N,)."""
     out = np.empty((*lead, 2, 2))
     out[..., 0, 0] = value
     out[..., 1, 1] = value
@@ -75,7 +75,7 @@ class Resistor(DeviceGroup):
         g = self.conductance
         current = g * (x[..., 0] - x[..., 1])
         i = np.stack([current, -current], axis=-1)
-        return Evaluation(i=i, di=_two_terminal_stamp(x.shape[:-2], g))
+        return Evaluation(i=i, di=_two_terminal_stamp(x.shape[:-1], g))
 
     def dc_value_setter(self, name: str):
         k = self.names.index(name)
@@ -117,7 +117,7 @@ class Capacitor(DeviceGroup):
             i=zeros,
             di=np.zeros((*lead, self.n, 2, 2)),
             q=np.stack([charge, -charge], axis=-1),
-            dq=_two_terminal_stamp(lead, c),
+            dq=_two_terminal_stamp((*lead, self.n), c),
         )
 
 

@@ -1,0 +1,374 @@
+"""Level-1 MOSFET (Shichman-Hodges), family ``'mos1'``, as ngspice 39 computes it.
+
+Netlist: ``M1 d g s b mod [w=] [l=] [ad=] [as=] [pd=] [ps=] [nrd=] [nrs=] [m=] [off]
+[ic=vds,vgs,vbs] [temp=|dtemp=]`` with ``.model mod nmos|pmos(level=1 ...)``.
+Local unknowns: d, g, s, b, then ``d_int`` when the drain resistance is non-zero, then ``s_int``
+when the source resistance is non-zero (the "prime" nodes d', s'; otherwise d' = d, s' = s).
+
+Equations (type sign ``p = +1`` nmos, ``-1`` pmos; voltages normalised ``v = p (V_x - V_s')``).
+The device runs in inverse mode when ``vds < 0``: drain and source swap roles
+(``vgs -> vgd``, ``vbs -> vbd``, ``vds -> -vds``). With ``vbx`` the bulk voltage of the
+acting source::
+
+    sarg = sqrt(phi - vbx)                      (vbx <= 0)
+         = max(0, sqrt(phi) - vbx / (2 sqrt(phi)))   (vbx > 0)
+    von  = p vbi(T) + gamma sarg,   vgst = vgx - von,   vdsat = max(vgst, 0)
+    Ids  = 0                                    vgst <= 0          (cut-off)
+         = beta (1 + lambda vdx) vgst^2 / 2     vgst <= vdx        (saturation)
+         = beta (1 + lambda vdx) vdx (vgst - vdx/2)                (linear)
+    beta = KP(T) m W / Leff,   Leff = L - 2 LD
+
+Bulk diodes b-s' and b-d' (saturation current ``JS*AS``/``JS*AD`` when JS, AD and AS are all
+non-zero, else ``IS``, times m): ``I = Is (exp(v/vt) - 1) + gmin v`` for ``v > -3 vt``, else
+``gmin v - Is``. Their depletion charges use CBD/CBS (or CJ*AD, CJ*AS) with grading MJ plus
+CJSW*PD, CJSW*PS with MJSW, potential PB and the FC linearisation.
+
+Charges: overlap capacitances ``CGSO m W``, ``CGDO m W``, ``CGBO m Leff`` and the junction
+charges are returned as true charges in ``q``/``dq``. The Meyer gate capacitances (from
+``Cox = eps_ox / TOX * m W Leff``) are returned in ``c_incr`` as the full capacitance matrix
+between g and s', d', b; the engine integrates them incrementally as ngspice does.
+The drain current Jacobian is the exact derivative (ngspice's ``gmbs`` differs from it only for
+a forward-biased bulk, ``vbx > 0``).
+
+Model parameters (ngspice names; aliases in parentheses):
+
+======  ========  ================================================  ===========
+name    default   meaning                                           unit
+======  ========  ================================================  ===========
+vto     0         zero-bias threshold voltage (vt0)                 V
+kp      2e-5      transconductance (from u0*Cox when TOX given)     A/V^2
+gamma   0         body-effect coefficient                           V^0.5
+phi     0.6       surface potential                                 V
+lambda  0         channel-length modulation                         1/V
+rd, rs  0         drain, source ohmic resistance                    ohm
+rsh     0         sheet resistance (used with NRD/NRS)              ohm/sq
+cbd     0         zero-bias b-d junction capacitance                F
+cbs     0         zero-bias b-s junction capacitance                F
+is      1e-14     bulk junction saturation current                  A
+js      0         bulk junction saturation current density          A/m^2
+pb      0.8       bulk junction potential                           V
+cj      0         bottom junction capacitance per area              F/m^2
+mj      0.5       bottom grading coefficient                        -
+cjsw    0         sidewall junction capacitance per length          F/m
+mjsw    0.5       sidewall grading coefficient                      -
+fc      0.5       forward-bias depletion coefficient                -
+cgso    0         gate-source overlap capacitance per width         F/m
+cgdo    0         gate-drain overlap capacitance per width          F/m
+cgbo    0         gate-bulk overlap capacitance per length          F/m
+tox     --        oxide thickness (enables Meyer caps, KP from U0)  m
+u0      600       surface mobility (uo)                             cm^2/Vs
+nsub    --        substrate doping (derives phi, gamma, vto)        1/cm^3
+nss     0         surface state density                             1/cm^2
+tpg     1         gate type (+1 opposite, -1 same, 0 Al)            -
+ld      0         lateral diffusion                                 m
+tnom    circuit   nominal temperature                               °C
+======  ========  ================================================  ===========
+
+Instance defaults: W = L = 100 um (ngspice's defw/defl), AD = AS = PD = PS = 0, NRD = NRS = 1,
+m = 1. Ignored: the noise parameters ``kf``, ``af``; ``level`` must be 1.
+
+Temperature (mos1temp): ``KP(T) = KP (T/Tnom)^-1.5``; ``phi(T) = (T/Tref) phio + pbfact(T)``;
+``vbi(T) = vto - p gamma sqrt(phi) + (Eg(Tnom) - Eg(T))/2 + p (phi(T) - phi)/2``;
+``Is, Js`` scale with ``exp(Eg(Tnom)/vt(Tnom) - Eg(T)/vt(T))``; PB and the junction
+capacitances by :func:`netsim.devices.junction.scale_junction`.
+
+Shapes: x (..., N, U), U in 4..6; i, q (..., N, U); di, dq, c_incr (..., N, U, U).
+Source: Shichman & Hodges, IEEE JSSC 3 (1968) 285; Meyer, RCA Review 32 (1971) 42;
+ngspice 39 manual, MOSFET level 1.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from netsim.circuit.circuit import Instance
+from netsim.devices.base import (
+    CHARGE,
+    DeviceGroup,
+    EvalContext,
+    Evaluation,
+    UnknownSpec,
+    register,
+)
+from netsim.devices.junction import KOQ, REFTEMP, ROOT2, egfet, pbfact, temperature_kelvin
+from netsim.devices.mos_parts import (
+    bulk_diode,
+    drain_current,
+    fet_limit,
+    junction_charges,
+    meyer,
+    stamp_resistor,
+)
+from netsim.errors import ElaborationError
+
+EPS_LITERAL = 8.854214871e-12  # the permittivity literal of ngspice's level-1 code
+DEFW = DEFL = 100e-6
+_ALIASES = {"vt0": "vto", "uo": "u0"}
+_SUPPORTED = {
+    "vto", "kp", "gamma", "phi", "lambda", "rd", "rs", "cbd", "cbs", "is", "pb", "cgso", "cgdo",
+    "cgbo", "rsh", "cj", "mj", "cjsw", "mjsw", "js", "tox", "ld", "u0", "nsub", "nss", "tpg",
+    "fc", "tnom",
+}
+_IGNORED = {"kf", "af", "level", "nmos", "pmos"}
+
+
+def model_params(inst: Instance) -> dict[str, float]:
+    """Model card parameters with aliases resolved; raise on unsupported ones."""
+    card = inst.model
+    if card is None or card.type not in ("nmos", "pmos"):
+        raise ElaborationError(f"MOSFET '{inst.name}' needs an nmos or pmos model", inst.span)
+    level = float(card.params.get("level", 1.0))
+    if level != 1.0:
+        raise ElaborationError(
+            f"MOSFET model '{card.name}': level {level:g} is not supported by family 'mos1'",
+            card.span or inst.span, hint="use level=1",
+        )
+    out: dict[str, float] = {}
+    for key, value in card.params.items():
+        name = _ALIASES.get(key.lower(), key.lower())
+        if name in _IGNORED:
+            continue
+        if name not in _SUPPORTED:
+            raise ElaborationError(
+                f"MOSFET model '{card.name}': parameter '{key}' is not supported at level 1",
+                card.span or inst.span, hint="supported: " + " ".join(sorted(_SUPPORTED)),
+            )
+        out[name] = float(value)
+    return out
+
+
+def _ip(inst: Instance, key: str, default: float) -> float:
+    value = inst.params.get(key)
+    return default if value is None else float(value)
+
+
+def _conductances(inst: Instance) -> tuple[float, float]:
+    """Drain and source series conductances (S), including m; 0 means no internal node."""
+    p = model_params(inst)
+    m = _ip(inst, "m", 1.0)
+    rsh = p.get("rsh", 0.0)
+    out = []
+    for rkey, skey in (("rd", "nrd"), ("rs", "nrs")):
+        if rkey in p:
+            g = m / p[rkey] if p[rkey] != 0 else 0.0
+        else:
+            sq = _ip(inst, skey, 1.0)
+            g = m / (rsh * sq) if rsh != 0 and sq != 0 else 0.0
+        out.append(g)
+    return out[0], out[1]
+
+
+@register
+class Mosfet1(DeviceGroup):
+    """Vectorised level-1 MOSFET group (see the module docstring)."""
+
+    family = "mos1"
+    terminals = ("d", "g", "s", "b")
+
+    @classmethod
+    def internal_unknowns(cls, inst: Instance) -> tuple[UnknownSpec, ...]:
+        gd, gs = _conductances(inst)
+        out = []
+        if gd != 0:
+            out.append(UnknownSpec("d_int", "v"))
+        if gs != 0:
+            out.append(UnknownSpec("s_int", "v"))
+        return tuple(out)
+
+    def __init__(self, instances: list[Instance], temp: float, tnom: float) -> None:
+        super().__init__(instances, temp, tnom)
+        first = self.internal_unknowns(instances[0])
+        names = [s.name for s in first]
+        self.dp = 4 if "d_int" in names else 0
+        self.sp = 4 + ("d_int" in names) if "s_int" in names else 2
+        cols = [self._instance_constants(inst, temp, tnom) for inst in instances]
+        for key in cols[0]:
+            setattr(self, key, np.array([c[key] for c in cols], dtype=float))
+        self.off = np.array([bool(i.params.get("off", False)) for i in instances])
+
+    # ---------------------------------------------------------------- set-up
+    @staticmethod
+    def _instance_constants(inst: Instance, temp: float, tnom: float) -> dict[str, float]:
+        p = model_params(inst)
+        typ = 1.0 if inst.model.type == "nmos" else -1.0
+        t_nom = p.get("tnom", tnom) + 273.15
+        t = temperature_kelvin(inst.params, temp)
+        vtnom = KOQ * t_nom
+        eg1 = egfet(t_nom)
+        pbf1 = pbfact(t_nom)
+        fact1 = t_nom / REFTEMP
+        phi = p.get("phi", 0.6)
+        gamma = p.get("gamma", 0.0)
+        vto = p.get("vto", 0.0)
+        kp = p.get("kp", 2e-5)
+        cox_f = 0.0
+        if p.get("tox", 0.0) != 0.0:
+            cox_f = 3.9 * EPS_LITERAL / p["tox"]
+            if "kp" not in p:
+                kp = p.get("u0", 600.0) * cox_f * 1e-4
+            if "nsub" in p:
+                nsub = p["nsub"]
+                if nsub * 1e6 <= 1.45e16:
+                    raise ElaborationError(
+                        f"MOSFET model '{inst.model.name}': NSUB below the intrinsic density",
+                        inst.model.span or inst.span,
+                    )
+                if "phi" not in p:
+                    phi = max(0.1, 2 * vtnom * np.log(nsub * 1e6 / 1.45e16))
+                fermis = typ * 0.5 * phi
+                wkfng = 3.2
+                tpg = p.get("tpg", 1.0)
+                if tpg != 0:
+                    fermig = typ * tpg * 0.5 * eg1
+                    wkfng = 3.25 + 0.5 * eg1 - fermig
+                wkfngs = wkfng - (3.25 + 0.5 * eg1 + fermis)
+                if "gamma" not in p:
+                    gamma = np.sqrt(2 * 11.70 * EPS_LITERAL * CHARGE * nsub * 1e6) / cox_f
+                if "vto" not in p:
+                    vfb = wkfngs - p.get("nss", 0.0) * 1e4 * CHARGE / cox_f
+                    vto = vfb + typ * (gamma * np.sqrt(phi) + phi)
+        if phi <= 0:
+            raise ElaborationError(
+                f"MOSFET model '{inst.model.name}': PHI must be positive", inst.model.span
+            )
+        m = _ip(inst, "m", 1.0)
+        w = _ip(inst, "w", DEFW)
+        length = _ip(inst, "l", DEFL)
+        ad, as_ = _ip(inst, "ad", 0.0), _ip(inst, "as", 0.0)
+        pd, ps = _ip(inst, "pd", 0.0), _ip(inst, "ps", 0.0)
+        leff = length - 2 * p.get("ld", 0.0)
+        if leff <= 0:
+            raise ElaborationError(
+                f"MOSFET '{inst.name}': effective channel length L - 2 LD = {leff:g} m is not "
+                "positive", inst.span, hint="increase L or decrease LD",
+            )
+
+        vt = KOQ * t
+        ratio = t / t_nom
+        fact2 = t / REFTEMP
+        eg = egfet(t)
+        phio = (phi - pbf1) / fact1
+        tphi = fact2 * phio + pbfact(t)
+        tvbi = vto - typ * gamma * np.sqrt(phi) + 0.5 * (eg1 - eg) + typ * 0.5 * (tphi - phi)
+        tvto = tvbi + typ * gamma * np.sqrt(tphi)
+        efac = np.exp(-eg / vt + eg1 / vtnom)
+        tis = p.get("is", 1e-14) * efac
+        tjs = p.get("js", 0.0) * efac
+        if tjs == 0 or ad == 0 or as_ == 0:
+            isd = iss = m * tis
+        else:
+            isd, iss = tjs * m * ad, tjs * m * as_
+
+        # junction capacitance temperature scaling (shared PB, separate gradings)
+        pb = p.get("pb", 0.8)
+        mj, mjsw = p.get("mj", 0.5), p.get("mjsw", 0.5)
+        pbo = (pb - pbf1) / fact1
+        gmaold = (pb - pbo) / pbo
+        tpb = fact2 * pbo + pbfact(t)
+        gmanew = (tpb - pbo) / pbo
+
+        def tscale(c: float, grading: float) -> float:
+            c = c / (1 + grading * (4e-4 * (t_nom - REFTEMP) - gmaold))
+            return c * (1 + grading * (4e-4 * (t - REFTEMP) - gmanew))
+
+        def bottom(key_c: str, area: float) -> float:
+            if key_c in p:
+                return tscale(p[key_c], mj) * m
+            if "cj" in p:
+                return tscale(p["cj"], mj) * m * area
+            return 0.0
+
+        cjsw = tscale(p.get("cjsw", 0.0), mjsw) if "cjsw" in p else 0.0
+        gdr, gsr = _conductances(inst)
+        return {
+            "typ": typ, "vt": vt, "beta": kp / ratio**1.5 * m * w / leff,
+            "gamma": gamma, "lam": p.get("lambda", 0.0), "tphi": tphi, "tvbi": tvbi,
+            "tvto": tvto, "isd": isd, "iss": iss,
+            "vcrit_d": vt * np.log(vt / (ROOT2 * isd)), "vcrit_s": vt * np.log(vt / (ROOT2 * iss)),
+            "czbd": bottom("cbd", ad), "czbs": bottom("cbs", as_),
+            "czbdsw": cjsw * pd * m, "czbssw": cjsw * ps * m,
+            "tpb": tpb, "mj": mj, "mjsw": mjsw, "fc": p.get("fc", 0.5),
+            "cgso": p.get("cgso", 0.0) * m * w, "cgdo": p.get("cgdo", 0.0) * m * w,
+            "cgbo": p.get("cgbo", 0.0) * m * leff, "cox": cox_f * leff * m * w,
+            "gdr": gdr, "gsr": gsr,
+        }
+
+    def pattern(self) -> np.ndarray:
+        u = self.n_unknowns
+        core = [self.dp, 1, self.sp, 3]
+        pat = np.zeros((u, u), dtype=bool)
+        pat[np.ix_(core, core)] = True
+        for ext, prime in ((0, self.dp), (2, self.sp)):
+            pat[np.ix_([ext, prime], [ext, prime])] = True
+        return pat
+
+    # ---------------------------------------------------------------- numerics
+    def _normalised(self, x: np.ndarray):
+        s = x[..., self.sp]
+        t = self.typ
+        return t * (x[..., 1] - s), t * (x[..., self.dp] - s), t * (x[..., 3] - s)
+
+    def evaluate(self, x: np.ndarray, ctx: EvalContext) -> Evaluation:
+        lead = x.shape[:-1]
+        u = x.shape[-1]
+        dp, sp = self.dp, self.sp
+        vgs, vds, vbs = self._normalised(x)
+        vbd = vbs - vds
+        t = self.typ
+
+        ids, dids, von, vdsat = drain_current(self, vgs, vds, vbs)  # dids: (..., N, 3) g/d/b
+        cbs, gbs = bulk_diode(vbs, self.iss, self.vt, ctx.gmin)
+        cbd, gbd = bulk_diode(vbd, self.isd, self.vt, ctx.gmin)
+
+        i = np.zeros((*lead, u))
+        di = np.zeros((*lead, u, u))
+        i[..., dp] += t * (ids - cbd)
+        i[..., sp] += t * (-ids - cbs)
+        i[..., 3] += t * (cbs + cbd)
+        # channel: columns g, d', b, s' (s' = -(sum))
+        gm, gds, gmb = dids[..., 0], dids[..., 1], dids[..., 2]
+        for row, sgn in ((dp, 1.0), (sp, -1.0)):
+            di[..., row, 1] += sgn * gm
+            di[..., row, dp] += sgn * gds
+            di[..., row, 3] += sgn * gmb
+            di[..., row, sp] -= sgn * (gm + gds + gmb)
+        # junctions b-s', b-d'
+        for node, g in ((sp, gbs), (dp, gbd)):
+            di[..., 3, 3] += g
+            di[..., 3, node] -= g
+            di[..., node, 3] -= g
+            di[..., node, node] += g
+        if dp != 0:
+            stamp_resistor(i, di, x, 0, dp, self.gdr)
+        if sp != 2:
+            stamp_resistor(i, di, x, 2, sp, self.gsr)
+
+        q, dq = junction_charges(self, x, vbs, vbd)
+        c_incr = meyer(self, x, vgs, vds, vbs, von, vdsat)
+        return Evaluation(i=i, di=di, q=q, dq=dq, c_incr=c_incr)
+
+    def limit(self, x_new: np.ndarray, x_old: np.ndarray) -> np.ndarray | None:
+        """fetlim on vgs (vgd in inverse mode), limvds on vds, pnjlim on the conducting bulk
+        junction; the source' node is kept and g, d', b moved."""
+        new = self._normalised(x_new)
+        old = self._normalised(x_old)
+        vgs, vds, vbs = fet_limit(self, new, old)
+        if (np.array_equal(vgs, new[0]) and np.array_equal(vds, new[1])
+                and np.array_equal(vbs, new[2])):
+            return None
+        out = np.array(x_new, dtype=float, copy=True)
+        s = x_new[..., self.sp]
+        out[..., 1] = s + self.typ * vgs
+        out[..., self.dp] = s + self.typ * vds
+        out[..., 3] = s + self.typ * vbs
+        return out
+
+    def initial_voltages(self) -> np.ndarray:
+        """(N, 3) ngspice's first-iteration (vgs, vds, vbs) in real polarity:
+        (vto(T), 0, -1) for on devices, zeros for ``off`` ones."""
+        on = ~self.off
+        return np.stack(
+            [np.where(on, self.tvto, 0.0), np.zeros(self.n), np.where(on, -self.typ, 0.0)],
+            axis=-1,
+        )
+

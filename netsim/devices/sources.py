@@ -1,0 +1,477 @@
+"""Independent voltage (V) and current (I) sources, ngspice 39 semantics.
+
+Card syntax after the two nodes, in any order ngspice accepts::
+
+    [[dc] value] [dc=value] [ac [mag [phase]]] [waveform(args...)] [r=rt] [td=delay]
+
+- a bare value is only accepted as the first item (ngspice reads it as the DC value);
+- ``ac`` alone means magnitude 1, phase 0; phase is in degrees;
+- the waveform is one of pulse, sin (sine), exp, pwl, sffm, am (see :mod:`.waveforms`), with or
+  without parentheses (``sin 0 1 1k``); ``r=`` / ``td=`` apply to pwl only;
+- ``distof1`` / ``distof2`` (distortion analysis inputs) are rejected: netsim has no ``.disto``.
+
+Which value a source has (ngspice): a static analysis (``ctx.t is None``: .op, .dc, the AC
+operating point) uses the DC value when given, else the waveform at t = 0, else 0. Transient
+(``ctx.t`` a time, including the t = 0 operating point that starts it) uses the waveform, or the
+DC value when there is none. Every value is multiplied by ``ctx.srcfact`` (source stepping).
+A DC value equal to neither is legal (ngspice notes "dc value used for op instead of transient
+time=0 value") and kept as is.
+
+PWL time points must not decrease; equal consecutive times make a step (ngspice warns but
+computes the same step).
+
+Instances: family 'vsource' / 'isource', nodes (n+, n-), ``params={'spec': SourceSpec}``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from netsim.circuit.circuit import Instance
+from netsim.devices.base import (
+    BRANCH,
+    DeviceGroup,
+    EvalContext,
+    Evaluation,
+    UnknownSpec,
+    register,
+)
+from netsim.devices.waveforms import ALIASES, ARG_NAMES, KINDS, Waveform, WaveformBank
+from netsim.errors import AnalysisError, ElaborationError, NetsimError, Span, did_you_mean
+from netsim.syntax.ast import Atom, Braced, Group, ListValue, Param, Token
+
+# ---------------------------------------------------------------------------- the spec
+
+
+@dataclass
+class SourceSpec:
+    """What a V/I card says about its value.
+
+    dc: DC value (V or A), None when not given. ac_mag (V or A) and ac_phase (degrees): the AC
+    small-signal excitation (0 when no ``ac``). waveform: the transient waveform or None.
+    """
+
+    dc: float | None = None
+    ac_mag: float = 0.0
+    ac_phase: float = 0.0
+    waveform: Waveform | None = None
+
+
+WAVE_NAMES: tuple[str, ...] = KINDS + tuple(ALIASES)
+KEYWORDS: tuple[str, ...] = ("dc", "ac", "distof1", "distof2") + WAVE_NAMES
+PARAM_NAMES: tuple[str, ...] = ("dc", "ac", "acmag", "acphase", "r", "td")
+MAX_ARGS = {kind: len(names) for kind, names in ARG_NAMES.items() if kind != "pwl"}
+NONNEGATIVE = {"pulse": (3, 4, 5, 6, 7)}  # tr tf pw per np
+_NUMBER_START = re.compile(r"^[+-]?(\d|\.\d)")
+
+EvalAtom = Callable[[Atom], float]
+
+
+def _atom_text(atom: Atom) -> str:
+    """The atom as written (for messages)."""
+    if isinstance(atom, Token):
+        return atom.text
+    sp = atom.span
+    text = sp.source[sp.col - 1: sp.end_col - 1] if sp.source else ""
+    return text or (f"{atom.name}(...)" if isinstance(atom, Group) else "...")
+
+
+def _is_numeric(atom: Atom) -> bool:
+    """Whether the atom can be a number (a value-like token or a braced expression)."""
+    if isinstance(atom, Braced):
+        return True
+    return isinstance(atom, Token) and bool(_NUMBER_START.match(atom.text))
+
+
+def _number(atom: Atom, eval_atom: EvalAtom, what: str) -> float:
+    """Evaluate a numeric atom through the elaboration callback, with a clear error."""
+    if not isinstance(atom, (Token, Braced)):
+        raise ElaborationError(
+            f"expected a number for {what}, found '{_atom_text(atom)}'", atom.span,
+            hint="write a number like 1.5, 2n, 3meg or a parameter expression like {vdd/2}")
+    try:
+        return float(eval_atom(atom))
+    except NetsimError:
+        raise
+    except (ValueError, TypeError, KeyError, ArithmeticError) as exc:
+        raise ElaborationError(
+            f"expected a number for {what}, found '{_atom_text(atom)}'", atom.span,
+            hint="write a number like 1.5, 2n, 3meg or a parameter expression like {vdd/2}",
+        ) from exc
+
+
+def _wave_signature(kind: str) -> str:
+    return f"{kind}({' '.join(ARG_NAMES[kind])})"
+
+
+def _build_waveform(kind: str, args: Sequence[Atom], span: Span,
+                    eval_atom: EvalAtom) -> Waveform:
+    """Check the argument count/values of one waveform and build it (options added later)."""
+    kind = ALIASES.get(kind, kind)
+    label = kind.upper()
+    n = len(args)
+    if n < 2:
+        need = "two values (t1 v1)" if kind == "pwl" else (
+            f"at least 2 values ({' '.join(ARG_NAMES[kind][:2])})")
+        raise ElaborationError(f"{label} needs {need}, got {n}", span,
+                               hint=f"write {_wave_signature(kind)}")
+    if kind != "pwl" and n > MAX_ARGS[kind]:
+        raise ElaborationError(
+            f"{label} takes at most {MAX_ARGS[kind]} values "
+            f"({' '.join(ARG_NAMES[kind])}), got {n}", span,
+            hint=f"remove the extra values: {_wave_signature(kind)}")
+    if kind == "pwl" and n % 2:
+        raise ElaborationError(
+            f"PWL needs time-value pairs, got an odd number of values ({n})", span,
+            hint="write pwl(t1 v1 t2 v2 ...)")
+    names = ARG_NAMES[kind]
+    values = []
+    for k, atom in enumerate(args):
+        what = (f"PWL {'time' if k % 2 == 0 else 'value'} #{k // 2 + 1}" if kind == "pwl"
+                else f"{label} {names[k]}")
+        values.append(_number(atom, eval_atom, what))
+    for k in NONNEGATIVE.get(kind, ()):
+        if k < n and values[k] < 0.0:
+            raise ElaborationError(
+                f"{label} {names[k]} must not be negative, got {values[k]:g}", args[k].span,
+                hint=f"{names[k]} is a time (s)" if k < 7 else "np counts pulses (0: no limit)")
+    if kind == "pwl":
+        for k in range(2, n, 2):
+            if values[k] < values[k - 2]:
+                raise ElaborationError(
+                    f"PWL time points must not decrease: t={values[k]:g} follows "
+                    f"t={values[k - 2]:g}", args[k].span,
+                    hint="list the (time, value) pairs in increasing time order")
+    return Waveform(kind, tuple(values))
+
+
+def parse_source_spec(atoms: Sequence[Atom], params: Sequence[Param], eval_atom: EvalAtom,
+                      span: Span | None) -> SourceSpec:
+    """Interpret the atoms and ``k=v`` params after the two nodes of a V or I card.
+
+    eval_atom: evaluates a Token or Braced atom to a float (numbers with SPICE suffixes and
+    ``{expr}`` with parameters). span: the card (for errors not tied to one atom).
+    Raises ElaborationError (with the offending atom's span, what was expected, a hint).
+    """
+    spec = SourceSpec()
+    dc_span: Span | None = None
+    ac_seen = False
+    wave_span: Span | None = None
+    i, n = 0, len(atoms)
+
+    def set_dc(value: float, where: Span) -> None:
+        nonlocal dc_span
+        if dc_span is not None:
+            raise ElaborationError("the DC value is given twice", where,
+                                   hint="keep one DC value (`dc 1` or a bare value first)")
+        spec.dc, dc_span = value, where
+
+    def set_wave(wave: Waveform, where: Span) -> None:
+        nonlocal wave_span
+        if wave_span is not None:
+            raise ElaborationError(
+                "a source takes one waveform, found a second one", where,
+                hint="keep one of pulse/sin/exp/pwl/sffm/am (sum sources in series instead)")
+        spec.waveform, wave_span = wave, where
+
+    while i < n:
+        atom = atoms[i]
+        if isinstance(atom, Group):
+            name = atom.name
+            if name in WAVE_NAMES:
+                set_wave(_build_waveform(name, atom.args, atom.span, eval_atom), atom.span)
+                i += 1
+                continue
+            hint = did_you_mean(name, WAVE_NAMES) if name else None
+            raise ElaborationError(
+                f"unknown waveform '{name}(...)': expected one of "
+                f"{', '.join(KINDS)}" if name else
+                f"unexpected parenthesised list '{_atom_text(atom)}' on a source",
+                atom.span, hint=hint or "supported waveforms: pulse(v1 v2 td tr tf pw per), "
+                "sin(vo va freq), exp(v1 v2 td1 tau1 td2 tau2), pwl(t1 v1 ...), "
+                "sffm(vo va fc mdi fs), am(va vo mf fc td)")
+        if isinstance(atom, ListValue):
+            raise ElaborationError(f"unexpected list '{_atom_text(atom)}' on a source",
+                                   atom.span, hint="lists are for RF ports (P cards)")
+        if _is_numeric(atom):
+            if i == 0:
+                set_dc(_number(atom, eval_atom, "the DC value"), atom.span)
+                i += 1
+                continue
+            raise ElaborationError(
+                f"unexpected value '{_atom_text(atom)}'", atom.span,
+                hint="a bare DC value must come first; otherwise write `dc <value>`, "
+                "`ac <mag> <phase>` or put it inside the waveform's parentheses")
+        word = atom.text  # a Token that is not a number
+        if word == "dc":
+            if i + 1 >= n or not _is_numeric(atoms[i + 1]):
+                raise ElaborationError("expected a value after 'dc'", atom.span,
+                                       hint="write e.g. `dc 1.8`")
+            set_dc(_number(atoms[i + 1], eval_atom, "the DC value"), atoms[i + 1].span)
+            i += 2
+        elif word == "ac":
+            if ac_seen:
+                raise ElaborationError("'ac' is given twice", atom.span,
+                                       hint="keep one `ac <mag> <phase>`")
+            ac_seen = True
+            vals = []
+            i += 1
+            while i < n and len(vals) < 2 and _is_numeric(atoms[i]):
+                what = "the AC magnitude" if not vals else "the AC phase (degrees)"
+                vals.append(_number(atoms[i], eval_atom, what))
+                i += 1
+            spec.ac_mag = vals[0] if vals else 1.0
+            spec.ac_phase = vals[1] if len(vals) > 1 else 0.0
+        elif word in ("distof1", "distof2"):
+            raise ElaborationError(
+                f"'{word}' (a distortion-analysis input) is not supported", atom.span,
+                hint=f"remove '{word}' and its values: netsim has no .disto analysis")
+        elif word in WAVE_NAMES and i + 1 < n and isinstance(atoms[i + 1], Group) \
+                and not atoms[i + 1].name:  # `pulse (0 1 1n)`: a space before the list
+            where = atom.span.to(atoms[i + 1].span)
+            set_wave(_build_waveform(word, atoms[i + 1].args, where, eval_atom), where)
+            i += 2
+        elif word in WAVE_NAMES:  # waveform written without parentheses
+            j = i + 1
+            while j < n and _is_numeric(atoms[j]):
+                j += 1
+            where = atom.span.to(atoms[j - 1].span)
+            set_wave(_build_waveform(word, atoms[i + 1: j], where, eval_atom), where)
+            i = j
+        else:
+            hint = did_you_mean(word, KEYWORDS) or (
+                f"use braces for a parameter, e.g. {{{word}}}")
+            raise ElaborationError(
+                f"unknown source keyword '{word}': expected a value, dc, ac or a waveform "
+                f"({', '.join(KINDS)})", atom.span, hint=hint)
+
+    options: dict[str, float] = {}
+    for p in params:
+        name = p.name
+        if name not in PARAM_NAMES:
+            raise ElaborationError(
+                f"unknown source parameter '{name}=': expected one of "
+                f"{', '.join(PARAM_NAMES)}", p.span,
+                hint=did_you_mean(name, PARAM_NAMES) or "remove it")
+        value = _number(p.value, eval_atom, f"'{name}='")
+        if name == "dc":
+            set_dc(value, p.span)
+        elif name in ("ac", "acmag"):
+            spec.ac_mag = value
+        elif name == "acphase":
+            spec.ac_phase = value
+            if not ac_seen and spec.ac_mag == 0.0:
+                spec.ac_mag = 1.0
+        else:  # r, td
+            if spec.waveform is None or spec.waveform.kind != "pwl":
+                raise ElaborationError(
+                    f"'{name}=' applies to a pwl waveform only", p.span,
+                    hint=f"remove '{name}=' or give a pwl(...) waveform")
+            options[name] = value
+        if name == "ac":
+            ac_seen = True
+    if options:
+        spec.waveform = _pwl_with_options(spec.waveform, options, params)
+    return spec
+
+
+def _pwl_with_options(wave: Waveform, options: dict[str, float],
+                      params: Sequence[Param]) -> Waveform:
+    """Attach r=/td= to a pwl waveform, checking r as ngspice does (r=-1: no repeat)."""
+    r = options.get("r")
+    if r is not None and r > -0.5:
+        where = next(p.span for p in params if p.name == "r")
+        times = wave.args[0::2]
+        if r >= times[-1]:
+            raise ElaborationError(
+                f"PWL repeat start r={r:g} must be before the last time point "
+                f"({times[-1]:g})", where,
+                hint="r names the time point the repetition restarts from; r=0 repeats all")
+        if r not in times:
+            raise ElaborationError(
+                f"PWL repeat start r={r:g} is not one of the time points", where,
+                hint="r must equal one of: " + " ".join(f"{t:g}" for t in times[:8]) +
+                (" ..." if len(times) > 8 else ""))
+    return Waveform("pwl", wave.args, options)
+
+
+# ---------------------------------------------------------------------------- the families
+
+
+class _SourceGroup(DeviceGroup):
+    """Shared machinery of V and I sources: values, AC excitation, breakpoints, sweeps."""
+
+    linear = True
+    time_varying = True
+
+    def __init__(self, instances: list[Instance], temp: float, tnom: float) -> None:
+        super().__init__(instances, temp, tnom)
+        specs = [self._spec_of(inst) for inst in instances]
+        self.index = {name: k for k, name in enumerate(self.names)}
+        self.dc_given = np.array([s.dc is not None for s in specs], dtype=bool)
+        self.dc = np.array([0.0 if s.dc is None else s.dc for s in specs])
+        phase = np.deg2rad([s.ac_phase for s in specs])
+        self.ac = np.array([s.ac_mag for s in specs]) * np.exp(1j * phase)  # (N,) complex
+        self.bank = WaveformBank([s.waveform for s in specs], constant=self.dc)
+        self._update_static()
+
+    @staticmethod
+    def _spec_of(inst: Instance) -> SourceSpec:
+        spec = inst.params.get("spec")
+        if isinstance(spec, SourceSpec):
+            return spec
+        if spec is None and isinstance(inst.params.get("dc"), (int, float)):
+            return SourceSpec(dc=float(inst.params["dc"]))
+        raise ElaborationError(f"source '{inst.name}' has no SourceSpec in params['spec']",
+                               inst.span, hint="build it with parse_source_spec()")
+
+    def _update_static(self) -> None:
+        """Static-analysis values (N,): dc if given, else the waveform at t=0, else 0."""
+        self.static = np.where(self.dc_given, self.dc, self.bank.values(0.0))
+        self._cache_t: float | None = None
+        self._cache_v = self.static
+
+    # ---- values
+    def source_values(self, ctx: EvalContext, lead: tuple[int, ...] = ()) -> np.ndarray:
+        """Source values (V or A) at ctx, times ctx.srcfact: broadcastable to (*lead, N).
+
+        ctx.t may be None (static), a scalar, or an array broadcasting against (*lead, N)
+        (e.g. (K, 1) with lead (K,)); an array with the shape of lead is read per batch entry.
+        """
+        if ctx.t is None:
+            return self.static * ctx.srcfact
+        t = np.asarray(ctx.t, dtype=float)
+        if t.ndim == 0:
+            if self._cache_t != float(t):  # Newton calls repeat the same time
+                self._cache_v, self._cache_t = self.bank.values(t), float(t)
+            v = self._cache_v
+        else:
+            if t.ndim <= len(lead) and t.shape[-1:] != (1,):
+                t = t[..., None]
+            v = self.bank.values_at(np.broadcast_to(t, np.broadcast_shapes(
+                t.shape, (*lead, self.n))))
+        return v * ctx.srcfact
+
+    def bind_transient(self, tstep: float, tstop: float) -> None:
+        """Resolve waveform defaults that depend on ``.tran tstep tstop`` (s)."""
+        self.bank = self.bank.bind(tstep, tstop)
+        self._tstop = float(tstop)
+        self._bp_cache = None
+        self._update_static()
+
+    _tstop: float = 0.0
+    _bp_cache: tuple[float, float, np.ndarray] | None = None
+    BP_CACHE_LIMIT = 2_000_000
+
+    def breakpoints(self, t_start: float, t_stop: float) -> np.ndarray:
+        """Sorted unique waveform corners in (t_start, t_stop] over all instances (s).
+
+        The corners of the whole run (0, tstop] are computed once (when not too many) and
+        windows are sliced from them; other requests are computed directly.
+        """
+        cache = self._bp_cache
+        if cache is None and t_stop <= self._tstop:
+            lo = min(0.0, t_start)
+            if self.bank.corner_estimate(lo, self._tstop) <= self.BP_CACHE_LIMIT:
+                cache = self._bp_cache = (lo, self._tstop, self.bank.breakpoints(lo, self._tstop))
+        if cache is not None and cache[0] <= t_start and t_stop <= cache[1]:
+            pts = cache[2]
+            return pts[np.searchsorted(pts, t_start, "right"): np.searchsorted(pts, t_stop,
+                                                                               "right")]
+        return self.bank.breakpoints(t_start, t_stop)
+
+    # ---- .dc sweeps
+    def _k(self, name: str) -> int:
+        try:
+            return self.index[name.lower()]
+        except KeyError:
+            hint = did_you_mean(name, self.names)
+            raise AnalysisError(f"no {self.family} named '{name}'", hint=hint) from None
+
+    def dc_value(self, name: str) -> float:
+        """The named instance's static value (V or A): its DC value, else its waveform at 0."""
+        return float(self.static[self._k(name)])
+
+    def dc_value_setter(self, name: str) -> Callable[[float], None] | None:
+        """``set(value)`` making the named instance's DC value ``value`` (given from then on),
+        or None when the name is not in this group. Restore with ``set(dc_value(name))``."""
+        if name.lower() not in self.index:
+            return None
+        k = self.index[name.lower()]
+
+        def set_value(value: float) -> None:
+            self.dc[k] = value
+            self.dc_given[k] = True
+            self.bank.constant[k] = value
+            self.static[k] = value
+            self._cache_t = None
+
+        return set_value
+
+
+@register
+class VoltageSource(_SourceGroup):
+    """Independent voltage source V: unknowns (v_p, v_n, i_branch).
+
+    The branch current flows into + through the source to -: i[p] = +ibr, i[n] = -ibr, and the
+    branch row is v_p - v_n - V(t) = 0. Reported as ``i(name)`` (SPICE sign convention).
+    """
+
+    family = "vsource"
+    terminals = ("p", "n")
+
+    @classmethod
+    def internal_unknowns(cls, inst: Instance) -> tuple[UnknownSpec, ...]:
+        return (BRANCH,)
+
+    _JAC = np.array([[0.0, 0.0, 1.0], [0.0, 0.0, -1.0], [1.0, -1.0, 0.0]])
+
+    def pattern(self) -> np.ndarray:
+        return self._JAC != 0.0
+
+    def evaluate(self, x: np.ndarray, ctx: EvalContext) -> Evaluation:
+        """i (..., N, 3), di (..., N, 3, 3) at x (..., N, 3) (V, V, A)."""
+        lead = x.shape[:-2]
+        v = self.source_values(ctx, lead)
+        i = np.empty(np.broadcast_shapes(x.shape, (*np.shape(v), 1)))
+        i[..., 0] = x[..., 2]
+        i[..., 1] = -x[..., 2]
+        i[..., 2] = x[..., 0] - x[..., 1] - v
+        di = np.broadcast_to(self._JAC, (*i.shape[:-1], 3, 3)).copy()
+        return Evaluation(i=i, di=di)
+
+    def ac_excitation(self) -> np.ndarray:
+        """(N, 3) complex: -mag e^{j phase} on the branch row (V)."""
+        out = np.zeros((self.n, 3), dtype=complex)
+        out[:, 2] = -self.ac
+        return out
+
+
+@register
+class CurrentSource(_SourceGroup):
+    """Independent current source I: unknowns (v_p, v_n); I(t) flows from n+ through the source
+    to n-, so i[p] = +I, i[n] = -I (current leaving each node into the device)."""
+
+    family = "isource"
+    terminals = ("p", "n")
+
+    def pattern(self) -> np.ndarray:
+        return np.zeros((2, 2), dtype=bool)
+
+    def evaluate(self, x: np.ndarray, ctx: EvalContext) -> Evaluation:
+        """i (..., N, 2), di (..., N, 2, 2) = 0 at x (..., N, 2) (V)."""
+        lead = x.shape[:-2]
+        v = self.source_values(ctx, lead)
+        shape = np.broadcast_shapes(x.shape, (*np.shape(v), 1))
+        i = np.empty(shape)
+        i[..., 0] = v
+        i[..., 1] = -v
+        return Evaluation(i=i, di=np.zeros((*shape, 2)))
+
+    def ac_excitation(self) -> np.ndarray:
+        """(N, 2) complex: +mag e^{j phase} on the + row, - on the - row (A)."""
+        return np.stack([self.ac, -self.ac], axis=1)
