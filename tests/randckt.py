@@ -450,8 +450,16 @@ def circuits(
     else:
         kinds = [k for k in want if k != "op" and (k != "tran" or linear)]
     if "tran" in kinds and not b.c_values and not b.l_values:
-        node = names[0]
-        b.capacitor(node, "0", draw(st.sampled_from(C_VALUES)))
+        # a capacitor where it creates a mode: across a pair not tied together by V/L/E
+        pool = ["0", *names[: sizes[0]]]  # within stage 0: keeps stages free of feedback
+        loose = [
+            (x, y)
+            for i, x in enumerate(pool)
+            for y in pool[i + 1 :]
+            if b.uf.find(x) != b.uf.find(y)
+        ]
+        x, y = draw(st.sampled_from(loose)) if loose else (names[0], "0")
+        b.capacitor(x, y, draw(st.sampled_from(C_VALUES)))
 
     src_idx = {name: idx for idx, name, _ in b.sources}
     src_dc = {name: value for _, name, value in b.sources}

@@ -424,6 +424,8 @@ def test_generator_structure(circuit: randckt.RandomCircuit) -> None:
     assert circuit.analyses.count("op") == 1
     if "tran" in circuit.analyses:
         assert circuit.linear
+        modes = np.asarray(circuit.modes)
+        assert (modes.real < 0).all(), f"not strictly stable: {modes}"
 
 
 @pytest.mark.ngspice

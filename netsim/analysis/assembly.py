@@ -36,6 +36,7 @@ class Assembled:
     limited: bool = False
     scale: np.ndarray | None = None
     incr: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
+    local_q: list[np.ndarray] = field(default_factory=list)
 
 
 @dataclass
@@ -71,16 +72,40 @@ class Assembler:
         ctx = EvalContext()
         g = np.zeros(self.nnz)
         c = np.zeros(self.nnz)
+        rows, cols, vals = [], [], []
+        offset = 0
+        self.state_offsets: dict[int, int] = {}  # id(static group) -> first charge state
         for grp in self.static:
             ev = grp.device.evaluate(np.zeros(grp.conn.shape), ctx)
             g += self._scatter_jac(grp, ev.di)
             if ev.dq is not None:
                 c += self._scatter_jac(grp, ev.dq)
+                # per-device charges q_loc = dq_loc x_loc, one state per (instance, row)
+                nn, u = grp.conn.shape
+                state = offset + np.arange(nn * u).reshape(nn, u)
+                r_ = np.broadcast_to(state[:, :, None], (nn, u, u))
+                c_ = np.broadcast_to(grp.conn[:, None, :], (nn, u, u))
+                keep = (ev.dq != 0.0) & (c_ < n)
+                rows.append(r_[keep])
+                cols.append(c_[keep])
+                vals.append(ev.dq[keep])
+                self.state_offsets[id(grp)] = offset
+                offset += nn * u
+        self.state_matrix = sp.csr_matrix(
+            (np.concatenate(vals) if vals else np.zeros(0),
+             (np.concatenate(rows) if rows else np.zeros(0, int),
+              np.concatenate(cols) if cols else np.zeros(0, int))), shape=(offset, n))
         self.g_lin = g
         self.c_lin = c
         shape = (n, n)
         self.G_lin = sp.csc_matrix((g, self.cc.indices, self.cc.indptr), shape=shape)
         self.C_lin = sp.csc_matrix((c, self.cc.indices, self.cc.indptr), shape=shape)
+
+    def charge_states(self, a: Assembled, x: np.ndarray) -> np.ndarray:
+        """Every device's own charges (static groups from x, others from the assembly), the
+        quantities whose truncation error the time-step control bounds (as SPICE does per
+        device, so a small charge is not hidden behind a large one on the same node)."""
+        return np.concatenate([self.state_matrix @ x, *a.local_q])
 
     def _scatter_jac(self, grp: CompiledGroup, local: np.ndarray) -> np.ndarray:
         vals = local[..., grp.rows, grp.cols].reshape(-1)[grp.jac_keep]
@@ -110,6 +135,7 @@ class Assembler:
         g_pos, g_val = [], []
         q_idx, q_val, c_pos, c_val = [], [], [], []
         limited = False
+        local_q: list[np.ndarray] = []
         incr_now: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         for k, grp in self.dynamic:
             dev = grp.device
@@ -153,6 +179,7 @@ class Assembler:
                     q_loc = q_loc + np.einsum("...rc,...c->...r", ev.dq, delta)
                 q_idx.append(grp.conn.ravel())
                 q_val.append(q_loc.ravel())
+                local_q.append(q_loc.ravel())
             if dq_loc is not None:
                 c_pos.append(grp.jac_pos[keep])
                 c_val.append(dq_loc[..., grp.rows, grp.cols].reshape(-1)[keep])
@@ -161,7 +188,7 @@ class Assembler:
         i = i_lin + _bincount(i_idx, i_val, n + 1)[:n]
         scale = np.abs(self.G_lin) @ np.abs(x) + _bincount(i_idx, s_val, n + 1)[:n]
         g = self.g_lin + _bincount(g_pos, g_val, self.nnz)
-        out = Assembled(i=i, g=g, limited=limited, scale=scale, incr=incr_now)
+        out = Assembled(i=i, g=g, limited=limited, scale=scale, incr=incr_now, local_q=local_q)
         if charges:
             out.q = self.C_lin @ x + _bincount(q_idx, q_val, n + 1)[:n]
             out.c = self.c_lin + _bincount(c_pos, c_val, self.nnz)

@@ -75,36 +75,88 @@ def _apply_capacitor_ic(sim, x0: np.ndarray, q0: np.ndarray) -> None:
 
 
 class InterpolationControl:
-    """Caps the step so that straight lines between reported points stay within ``reltol`` of
-    each reported quantity's range seen so far (plus a floor of 10 vntol or 1000 abstol): the
-    waveform as written, read with linear interpolation as plotting and comparison tools do,
-    keeps the solver's accuracy between points. Bound: h^2 |x''| / 8 <= tol.
+    """Keeps straight lines between reported points within ``reltol / 2`` of each reported
+    quantity's range seen so far (plus a floor of 10 vntol or 1000 abstol): the waveform as
+    written, read with linear interpolation as plotting and comparison tools do, keeps the
+    solver's accuracy between points. Bound: h^2 |x''| / 8 <= tol.
 
-    The curvature is the mean of the last two second divided differences, which cancels the
-    step-to-step alternation the trapezoidal rule leaves on capacitor currents after a corner
-    (that alternation does not shrink with the step, so it must not drive it)."""
+    Used twice per step: a step whose own points break the bound is rejected
+    (like a truncation-error rejection), and the next step is capped. The curvature is the
+    smaller of the last second divided difference and the mean of the last two, which cancels
+    the step-to-step
+    alternation the trapezoidal rule leaves on capacitor currents (it does not shrink with
+    the step, so it must not drive it). Steps are never cut below ``floor`` (tmax / 100): a
+    jump in a quantity cannot be resolved by smaller steps."""
 
-    def __init__(self, cc, tol, x0: np.ndarray) -> None:
+    def __init__(self, cc, tol, x0: np.ndarray, floor: float) -> None:
         self.rows = np.nonzero(cc.public)[0]
-        self.reltol = tol.reltol
-        self.floor = np.where(cc.kinds[self.rows] == "i", 1e3 * tol.abstol, 10.0 * tol.vntol)
+        self.reltol = 0.5 * tol.reltol
+        self.abs_floor = np.where(cc.kinds[self.rows] == "i", 1e3 * tol.abstol,
+                                  10.0 * tol.vntol)
         self.lo = x0[self.rows].copy()
         self.hi = x0[self.rows].copy()
         self.previous: np.ndarray | None = None
+        self.floor = floor
 
-    def step(self, sols: list[np.ndarray], steps: list[float]) -> float:
-        if not self.rows.size:
+    def _second(self, x2, x1, x0, h1, h0) -> np.ndarray:
+        return ((x0 - x1) / h0 - (x1 - x2) / h1) / (0.5 * (h0 + h1))
+
+    def allowed(self, x2, x1, x0, h1: float, h0: float, previous) -> tuple[float, np.ndarray]:
+        """(largest step the bound allows, second difference) for points x2, x1, x0 spaced
+        h1 then h0."""
+        r = self.rows
+        second = self._second(x2[r], x1[r], x0[r], h1, h0)
+        curvature = np.abs(second)
+        if previous is not None:  # alternation cancels in the mean; a real bend does not
+            curvature = np.minimum(curvature, np.abs(0.5 * (second + previous)))
+        tol = self.reltol * (np.maximum(self.hi, x0[r]) - np.minimum(self.lo, x0[r])) \
+            + self.abs_floor
+        worst = float(np.max(curvature / tol)) if r.size else 0.0
+        return (float(np.sqrt(8.0 / worst)) if worst > 0.0 else np.inf), second
+
+    def check(self, sols, steps, x_new: np.ndarray, delta: float) -> float | None:
+        """A smaller step to retry with, or None when the step is acceptable."""
+        if len(sols) < 2 or delta <= self.floor * 1.0001:
+            return None
+        allowed, _ = self.allowed(sols[-2], sols[-1], x_new, steps[-1], delta, self.previous)
+        if allowed < 0.9 * delta:
+            return max(allowed, self.floor)
+        # an onset much faster than the step (exponential turn-on of a junction) hides from
+        # three-point curvature: catch a quantity leaving rest within one long step
+        r = self.rows
+        x1, x2 = sols[-1][r], sols[-2][r]
+        change = np.abs(x_new[r] - x1)
+        tol = self.reltol * (np.maximum(self.hi, x_new[r]) - np.minimum(self.lo, x_new[r])) \
+            + self.abs_floor
+        change_prev = np.abs(x1 - x2)
+        onset = (change > 4.0 * tol) & (change_prev < tol)
+        return max(0.25 * delta, self.floor) if np.any(onset) else None
+
+    def accept(self, sols, steps) -> float:
+        """Register the accepted point sols[-1]; return the cap on the next step."""
+        r = self.rows
+        np.minimum(self.lo, sols[-1][r], out=self.lo)
+        np.maximum(self.hi, sols[-1][r], out=self.hi)
+        if len(sols) < 3:
             return np.inf
-        x0, x1, x2 = (sols[-1][self.rows], sols[-2][self.rows], sols[-3][self.rows])
-        np.minimum(self.lo, x0, out=self.lo)
-        np.maximum(self.hi, x0, out=self.hi)
-        h0, h1 = steps[-1], steps[-2]
-        second = ((x0 - x1) / h0 - (x1 - x2) / h1) / (0.5 * (h0 + h1))
-        curvature = np.abs(second if self.previous is None else 0.5 * (second + self.previous))
-        self.previous = second
-        tol = self.reltol * (self.hi - self.lo) + self.floor
-        worst = np.max(curvature / tol)
-        return float(np.sqrt(8.0 / worst)) if worst > 0.0 else np.inf
+        allowed, self.previous = self.allowed(sols[-3], sols[-2], sols[-1], steps[-2],
+                                              steps[-1], self.previous)
+        return max(allowed, self.floor)
+
+
+def _uic_states(asm, first, x0: np.ndarray) -> np.ndarray:
+    """Charge states at t=0 under uic: capacitor states follow their ic= voltages."""
+    states = asm.charge_states(first, x0)
+    for grp in asm.static:
+        if grp.device.family != "capacitor":
+            continue
+        offset = asm.state_offsets[id(grp)]
+        for k, inst in enumerate(grp.device.instances):
+            if "ic" in inst.params:
+                charge = grp.device.capacitance[k] * float(inst.params["ic"])
+                states[offset + 2 * k] = charge
+                states[offset + 2 * k + 1] = -charge
+    return states
 
 
 def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float | None = None,
@@ -141,14 +193,14 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
     if uic:
         _apply_capacitor_ic(sim, x, q)
     qdot = np.zeros_like(q)
-    charge_rows = np.nonzero(np.bincount(sim.compiled.indices, np.abs(first.c), sim.compiled.n)
-                             + np.abs(q) > 0.0)[0]
+    states = _uic_states(asm, first, x) if uic else asm.charge_states(first, x)
     asm.reset_limiting()
 
     delmin = 1e-11 * tmax
-    interp = InterpolationControl(sim.compiled, tol, x)
+    interp = InterpolationControl(sim.compiled, tol, x, 0.01 * tmax)
     times, sols = [0.0], [x]
     qs, qdots, steps = [q], [qdot], []
+    ss, sdots = [states], [np.zeros_like(states)]
     t, order = 0.0, 1
     delta = min(tstop / 100.0, tstep) / 10.0
     save_delta = delta
@@ -200,17 +252,22 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
         a_last = last[0]
         q_new = a_last.q
         qdot_new = a0 * q_new + b
+        s_new = asm.charge_states(a_last, out.x)
+        sa0, sb = coefficients(method, order, delta, h1, ss[-1], ss[-2] if len(ss) > 1
+                               else ss[-1], sdots[-1])
+        sdot_new = sa0 * s_new + sb
         new_delta = 2.0 * delta
+        new_order = order
         if fixed_step is not None:
-            order = 1 if method == "be" else 2
-        elif charge_rows.size:
-            charges = [q_new[charge_rows]] + [qq[charge_rows] for qq in qs[::-1][:3]]
+            new_order = 1 if method == "be" else 2
+        elif s_new.size:
+            charges = [s_new] + ss[::-1][:3]
             while len(charges) < 4:
                 charges.append(charges[-1])
             hsteps = [delta] + steps[::-1][:2]
             while len(hsteps) < 3:
                 hsteps.append(tmax)
-            args = (charges, hsteps, qdot_new[charge_rows], qdots[-1][charge_rows],
+            args = (charges, hsteps, sdot_new, sdots[-1],
                     tol.reltol, tol.abstol, tol.chgtol, tol.trtol)
             new_delta = min(new_delta, lte_step(method, order, *args))
             if new_delta <= 0.9 * delta:
@@ -227,9 +284,16 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
             if order == 1 and method != "be":
                 delta2 = min(2.0 * delta, lte_step(method, 2, *args))
                 if delta2 > 1.05 * delta:
-                    order = 2
+                    new_order = 2
                     new_delta = delta2
+        retry = None if fixed_step is not None else interp.check(sols, steps, out.x, delta)
+        if retry is not None:
+            rejected += 1
+            delta = retry
+            at_breakpoint = False
+            continue
         # accept
+        order = new_order
         t = t_new
         x = out.x
         asm.accept(hist, a_last)
@@ -237,14 +301,14 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
         sols.append(x)
         qs.append(q_new)
         qdots.append(qdot_new)
+        ss.append(s_new)
+        sdots.append(sdot_new)
         steps.append(delta)
         if len(qs) > 4:
-            del qs[0], qdots[0], steps[0]
+            del qs[0], qdots[0], ss[0], sdots[0], steps[0]
         at_breakpoint = hit
-        if fixed_step is None and len(sols) >= 3:
-            # floored at tmax / 100: a jump (not a curve) in a quantity, or the trapezoidal
-            # rule's alternation on a capacitor current, must not collapse the step
-            new_delta = min(new_delta, max(interp.step(sols, steps), 0.01 * tmax))
+        if fixed_step is None:
+            new_delta = min(new_delta, interp.accept(sols, steps))
         delta = new_delta
         if sim.progress is not None:
             sim.progress(t / tstop)
