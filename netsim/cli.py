@@ -85,8 +85,8 @@ def cmd_run(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from netsim.circuit.elaborate import elaborate_file
     from netsim.circuit.compile import compile_circuit
+    from netsim.circuit.elaborate import elaborate_file
 
     circuit = elaborate_file(args.file)
     import netsim.devices  # noqa: F401

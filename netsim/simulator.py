@@ -65,7 +65,8 @@ class Simulator:
                 val.append(v)
         return Clamp(np.array(idx, dtype=np.int64), np.array(val, dtype=float))
 
-    def operating_point(self, t: float | None = None, hold_ic: bool = False) -> tuple[np.ndarray, int]:
+    def operating_point(self, t: float | None = None,
+                        hold_ic: bool = False) -> tuple[np.ndarray, int]:
         """(x, Newton iterations) at the DC operating point (t=0.0: transient's initial point)."""
         self.assembler.reset_limiting()
         hold = self.clamp(self.circuit.ic) if hold_ic else None

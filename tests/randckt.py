@@ -484,7 +484,8 @@ def circuits(
         fstart = draw(st.sampled_from((1.0, 1e3, 1e5)))
         fstop = draw(st.sampled_from((1e6, 1e8, 1e9, 1e10)))
         if sweep == "lin":
-            npts = draw(st.integers(2, 20))
+            # ngspice 39 writes a single point for `.ac lin 2` (its stop test rounds off)
+            npts = draw(st.integers(3, 20))
             fstart = fstop / 100
         elif sweep == "dec":
             npts = draw(st.sampled_from((2, 3, 5, 10)))

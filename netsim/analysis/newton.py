@@ -25,7 +25,7 @@ class Tolerances:
     abstol: float = 1e-12  # A
     vntol: float = 1e-6  # V
     chgtol: float = 1e-14  # C
-    trtol: float = 7.0
+    trtol: float = 1.0  # SPICE uses 7; see docs/numerics.md
     gmin: float = 1e-12  # S
     itl1: int = 100  # DC iteration limit
     itl4: int = 10  # transient iteration limit per time point

@@ -136,7 +136,7 @@ def tran(elab, d, scope):
     if tstep <= 0 or tstop <= 0 or tstart < 0 or tstart >= tstop or (tmax is not None
                                                                         and tmax <= 0):
         raise AnalysisError(
-            f"'.tran' needs tstep > 0, tstop > 0 and 0 <= tstart < tstop, got "
+            "'.tran' needs tstep > 0, tstop > 0 and 0 <= tstart < tstop, got "
             + " ".join(f"{v:g}" for v in values), d.span, hint=f"write it as `{FORMS['tran']}`")
     elab.circuit.analyses.append(AnalysisRequest(
         "tran", {"tstep": tstep, "tstop": tstop, "tstart": tstart, "tmax": tmax, "uic": uic},

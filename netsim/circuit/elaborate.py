@@ -102,7 +102,8 @@ class Elaborator:
             eval_scope = self.top if top_level else scope
             params = {}
             for p in mdef.params:
-                params[p.name] = eval_scope.value(p.value, f"a value for model parameter '{p.name}'")
+                params[p.name] = eval_scope.value(
+                    p.value, f"a value for model parameter '{p.name}'")
             card = ModelCard(mdef.name, mdef.type, params, mdef.span)
             self.model_cache[key] = card
         return card

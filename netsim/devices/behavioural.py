@@ -24,7 +24,6 @@ import numpy as np
 from netsim.circuit.circuit import Instance
 from netsim.devices.base import BRANCH, DeviceGroup, EvalContext, Evaluation, UnknownSpec, register
 
-
 TIME_COLUMN = -2
 
 

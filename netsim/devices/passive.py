@@ -90,7 +90,8 @@ class Resistor(DeviceGroup):
     def dc_value(self, name: str) -> float:
         """Present resistance (ohm) of the named instance (for sweeps)."""
         k = self.names.index(name)
-        return float(self.instances[k].params.get("m", 1.0)) / (self.conductance[k] * self.factor[k])
+        m = float(self.instances[k].params.get("m", 1.0))
+        return m / (self.conductance[k] * self.factor[k])
 
 
 @register

@@ -43,7 +43,8 @@ class Unary(Expr):
 
 @dataclass(frozen=True)
 class Binary(Expr):
-    op: str  # '+','-','*','/','**' ('^' is normalised to '**'),'==','!=','<','<=','>','>=','&&','||'
+    # '+','-','*','/','**' ('^' is normalised to '**'),'==','!=','<','<=','>','>=','&&','||'
+    op: str
     left: Expr
     right: Expr
 

@@ -1,0 +1,98 @@
+"""Analytic references: RC step, series RLC, diode with Lambert W, AC of an RC, DC sweeps."""
+
+import numpy as np
+import pytest
+from scipy.special import lambertw
+
+import netsim
+
+
+def test_rc_step_response_matches_exponential() -> None:
+    res = netsim.run_text("""rc step
+V1 in 0 pulse(0 1 0 1p 1p 1 2)
+R1 in out 1k
+C1 out 0 1n
+.tran 10n 5u
+.end
+""")
+    t, v = res.tran["time"], res.tran["v(out)"]
+    exact = np.where(t > 1e-12, 1.0 - np.exp(-(t - 1e-12) / 1e-6), 0.0)
+    assert np.max(np.abs(v - exact)) < 2e-3
+
+
+def test_series_rlc_ringing_matches_closed_form() -> None:
+    r, l, c = 20.0, 1e-6, 1e-9
+    res = netsim.run_text(f"""rlc
+V1 in 0 pulse(0 1 0 1p 1p 1 2)
+R1 in a {r}
+L1 a b {l}
+C1 b 0 {c}
+.tran 1n 3u
+.end
+""")
+    t, v = res.tran["time"], res.tran["v(b)"]
+    alpha, w0 = r / (2 * l), 1 / np.sqrt(l * c)
+    wd = np.sqrt(w0**2 - alpha**2)
+    tt = np.maximum(t - 1e-12, 0.0)
+    exact = 1 - np.exp(-alpha * tt) * (np.cos(wd * tt) + alpha / wd * np.sin(wd * tt))
+    assert np.max(np.abs(v - exact)) < 5e-3  # 0.25 % of the ~2 V swing
+
+
+@pytest.mark.parametrize("vs", [0.5, 1.0, 5.0])
+def test_diode_resistor_operating_point_lambert_w(vs: float) -> None:
+    i_s, n, r = 1e-14, 1.0, 1e3
+    res = netsim.run_text(f"""diode
+V1 a 0 {vs}
+R1 a k {r}
+D1 k 0 dm
+.model dm d(is={i_s} n={n})
+.options gmin=0
+.op
+.end
+""")
+    vt = 1.38064852e-23 * 300.15 / 1.6021766208e-19
+    nvt = n * vt
+    # i = (vs - vd)/r = is (exp(vd/nvt) - 1)  ->  Lambert W
+    arg = i_s * r / nvt * np.exp((vs + i_s * r) / nvt)
+    i = (nvt * lambertw(arg).real / r) - i_s
+    assert float(res.op["i(v1)"]) == pytest.approx(-i, rel=1e-8)
+
+
+def test_ac_rc_lowpass_magnitude_and_phase() -> None:
+    res = netsim.run_text("""rc ac
+V1 in 0 dc 0 ac 1
+R1 in out 1k
+C1 out 0 1n
+.ac dec 10 1k 100meg
+.end
+""")
+    f = res.ac["frequency"]
+    h = res.ac["v(out)"]
+    exact = 1 / (1 + 2j * np.pi * f * 1e3 * 1e-9)
+    np.testing.assert_allclose(h, exact, rtol=1e-10)
+
+
+def test_nested_dc_sweep_of_linear_divider() -> None:
+    res = netsim.run_text("""divider
+V1 a 0 1
+V2 b 0 0
+R1 a m 1k
+R2 m b 3k
+.dc v1 0 2 0.5 v2 -1 1 1
+.end
+""")
+    dc = res.dc
+    assert list(dc.columns)[:2] == ["v1", "v2"]
+    np.testing.assert_allclose(dc["v(m)"], 0.75 * dc["v1"] + 0.25 * dc["v2"], atol=1e-12)
+    assert len(dc["v1"]) == 5 * 3
+
+
+def test_dc_sweep_restores_the_source_for_later_analyses() -> None:
+    res = netsim.run_text("""restore
+V1 a 0 2
+R1 a 0 1k
+.dc v1 0 1 0.5
+.op
+.end
+""")
+    assert float(res.op["v(a)"]) == pytest.approx(2.0)

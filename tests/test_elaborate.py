@@ -1,0 +1,123 @@
+"""Elaboration: hierarchy names, parameters, models, outputs, topology diagnostics."""
+
+import numpy as np
+import pytest
+
+import netsim
+from netsim.circuit.elaborate import elaborate_text
+from netsim.errors import ElaborationError, TopologyError
+
+NESTED = """nested subcircuits with parameters
+.param rtop=1k
+.subckt leg a b params: r=2k
+R1 a mid {r}
+R2 mid b {r}
+.ends
+.subckt pair in out params: k=1
+X1 in out leg r={k*rtop}
+X2 in out leg
+.ends
+V1 in 0 2
+Xa in 0 pair k=3
+.op
+.end
+"""
+
+
+def test_hierarchical_names_and_parameter_overrides() -> None:
+    circuit = elaborate_text(NESTED)
+    names = {inst.name: inst for inst in circuit.instances}
+    assert names["xa.x1.r1"].params["r"] == pytest.approx(3e3)
+    assert names["xa.x2.r1"].params["r"] == pytest.approx(2e3)
+    assert names["xa.x1.r1"].nodes == ("in", "xa.x1.mid")
+    res = netsim.run_text(NESTED)
+    # two legs of 6k and 4k in parallel: 2.4k; midpoints at half the input
+    assert float(res.op["i(v1)"]) == pytest.approx(-2 / 2.4e3)
+    assert float(res.op["v(xa.x1.mid)"]) == pytest.approx(1.0)
+
+
+def test_global_nodes_are_not_prefixed() -> None:
+    circuit = elaborate_text("""globals
+.global vdd
+.subckt load a
+R1 a vdd 1k
+.ends
+V1 vdd 0 1
+X1 n load
+R2 n 0 1k
+.end
+""")
+    r1 = next(i for i in circuit.instances if i.name == "x1.r1")
+    assert r1.nodes == ("n", "vdd")
+
+
+def test_print_selects_and_orders_columns() -> None:
+    res = netsim.run_text("""print
+V1 a 0 3
+R1 a b 1k
+R2 b 0 2k
+.print dc v(b) v(a,b) i(v1)
+.dc v1 0 3 1
+.end
+""")
+    assert list(res.dc.columns) == ["v1", "v(b)", "v(a,b)", "i(v1)"]
+    np.testing.assert_allclose(res.dc["v(a,b)"], res.dc["v1"] / 3)
+
+
+def test_behavioural_source_with_time_and_current_probe() -> None:
+    res = netsim.run_text("""behavioural
+V1 a 0 2
+Vs a b 0
+R1 b 0 1k
+B1 o 0 v={1000*i(vs) + v(a)**2 + 0*time}
+R2 o 0 1k
+E1 e 0 value={v(a, b) + 1}
+R3 e 0 1k
+.op
+.end
+""")
+    assert float(res.op["v(o)"]) == pytest.approx(2.0 + 4.0)
+    assert float(res.op["v(e)"]) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize(
+    ("text", "error", "phrase"),
+    [
+        ("t\nR1 a 0 1k\nR2 a 0 1k\nr1 a 0 2k\n.end\n", ElaborationError,
+         "duplicate element name 'r1'"),
+        ("t\nV1 a 0 1\nC1 a b 1p\nR1 b c 1k\nC2 c 0 1p\n.op\n.end\n", TopologyError,
+         "no DC path to ground"),
+        ("t\nV1 a 0 1\nV2 a 0 2\nR1 a 0 1\n.op\n.end\n", TopologyError,
+         "loop of voltage sources/inductors: v1 -> v2"),
+        ("t\nM1 d g 0 nch\n.model nch nmos\n.end\n", ElaborationError,
+         "needs 4 terminals (d g s b), got 3"),
+        ("t\nD1 a 0 dmod\nR1 a 0 1\n.model dnod d\n.end\n", ElaborationError,
+         "unknown model 'dmod'"),
+    ],
+)
+def test_diagnostics_name_the_culprit(text: str, error: type, phrase: str) -> None:
+    with pytest.raises(error) as info:
+        elaborate_text(text)
+    assert phrase in info.value.message
+    assert info.value.span is not None
+
+
+def test_mosfet_terminal_count_diagnostic_is_rendered_with_caret_and_hint() -> None:
+    with pytest.raises(ElaborationError) as info:
+        elaborate_text("amp\n.model nch nmos\nM3 out in 0 nch W=1u\n.end\n", "amp.net")
+    assert info.value.render() == (
+        "amp.net:3:1: error: MOSFET 'm3' needs 4 terminals (d g s b), got 3\n"
+        "   3 | M3 out in 0 nch W=1u\n"
+        "     | ^^^^^^^^^^^^^^^\n"
+        "hint: add the bulk node, e.g. `M3 out in 0 0 nch W=1u`"
+    )
+
+
+def test_capacitor_only_node_is_allowed_with_uic() -> None:
+    res = netsim.run_text("""uic
+I1 0 a pulse(0 1m 0 1n 1n 5n 10n)
+C1 a 0 1p ic=0
+.tran 1n 10n uic
+.end
+""")
+    assert res.tran["v(a)"][-1] > 0
