@@ -38,6 +38,9 @@ class Simulator:
         self.solver = make_solver(self.compiled.n, self.compiled.indptr, self.compiled.indices,
                                   circuit.options.get("solver"))
         self.atol = self.tol.absolute(self.compiled.kinds)
+        cc = self.compiled
+        # CSC data positions of every entry in a held state's row (replaced in DC solves)
+        self.held_entries = np.nonzero(np.isin(cc.indices, cc.held))[0]
         self.progress = None  # optional callable(fraction) for long transients
 
     @classmethod
@@ -55,6 +58,12 @@ class Simulator:
     # ------------------------------------------------------------------ helpers
     def ctx(self, t: float | None = None, srcfact: float = 1.0) -> EvalContext:
         return EvalContext(t=t, srcfact=srcfact, gmin=self.tol.gmin)
+
+    def initial_guess(self) -> np.ndarray:
+        """Starting unknowns: zeros, with held states at their initial values."""
+        x = np.zeros(self.compiled.n)
+        x[self.compiled.held] = self.compiled.held_value
+        return x
 
     def clamp(self, values: dict[str, float]) -> Clamp:
         """Clamp on the named nodes (hierarchical names, without 'v(...)')."""

@@ -71,6 +71,11 @@ def newton(
     polish: after convergence, take one more full step (static analyses: makes the answer
     independent of reltol for all practical purposes, at one extra iteration's cost).
     """
+    with np.errstate(all="ignore"):  # overflow shows up as non-finite values, handled below
+        return _iterate(system, x0, solver, reltol, atol, maxiter, polish)
+
+
+def _iterate(system, x0, solver, reltol, atol, maxiter, polish) -> NewtonOutcome:
     x = np.array(x0, dtype=float)
     residual = None
     for it in range(1, maxiter + 1):

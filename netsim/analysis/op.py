@@ -31,13 +31,18 @@ def static_system(sim, ctx: EvalContext, gshunt: float = 0.0, clamp: Clamp | Non
     asm = sim.assembler
     cc = sim.compiled
     node_rows = np.nonzero(cc.kinds == "v")[0]
+    held_entries = sim.held_entries
 
     def system(x: np.ndarray):
         a = asm.assemble(x, ctx)
         f, j = a.i, a.g
-        if gshunt or clamp is not None:
+        if gshunt or clamp is not None or cc.held.size:
             f = f.copy()
             j = j.copy()
+        if cc.held.size:  # held states: x_k - initial_k = 0 replaces their equations
+            f[cc.held] = x[cc.held] - cc.held_value
+            j[held_entries] = 0.0
+            j[cc.diag_pos[cc.held]] = 1.0
         if gshunt:
             f[node_rows] += gshunt * x[node_rows]
             j[cc.diag_pos[node_rows]] += gshunt
@@ -62,7 +67,7 @@ def solve_op(
     """Solve the DC equations; returns (x, total Newton iterations) or raises
     ConvergenceError naming the worst node and device."""
     tol = sim.tol
-    x = np.zeros(sim.compiled.n) if x0 is None else np.array(x0, dtype=float)
+    x = sim.initial_guess() if x0 is None else np.array(x0, dtype=float)
     total = 0
 
     def run(x_start, c: EvalContext, gshunt=0.0, clamp=hold, maxiter=tol.itl1, pol=False):
@@ -112,7 +117,7 @@ def _gmin_stepping(sim, ctx, x, run) -> NewtonOutcome | None:
 
 
 def _source_stepping(sim, ctx, run) -> NewtonOutcome | None:
-    x_cur = np.zeros(sim.compiled.n)
+    x_cur = sim.initial_guess()
     factor, step = 0.0, 0.1
     base = EvalContext(t=ctx.t, srcfact=0.0, gmin=ctx.gmin)
     out = run(x_cur, base)

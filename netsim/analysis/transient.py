@@ -46,7 +46,7 @@ def _breakpoints(sim, tstop: float) -> np.ndarray:
 def _initial_uic(sim) -> np.ndarray:
     """Initial unknowns for ``uic``: .ic node voltages, inductor ic= currents, zero elsewhere."""
     cc = sim.compiled
-    x0 = np.zeros(cc.n)
+    x0 = sim.initial_guess()
     for node, value in sim.circuit.ic.items():
         if node in cc.node_index:
             x0[cc.node_index[node]] = value

@@ -66,6 +66,8 @@ class CompiledCircuit:
     indices: np.ndarray
     nnz: int
     diag_pos: np.ndarray  # (n,) data position of each diagonal entry
+    held: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    held_value: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     def group_of(self, instance_name: str) -> tuple[CompiledGroup, int] | None:
         """(group, local index) holding an instance, or None."""
@@ -105,6 +107,8 @@ def compile_circuit(circuit: Circuit) -> CompiledCircuit:
     # internal unknowns, in instance order
     internal: dict[str, list[int]] = {}
     branch_index: dict[str, int] = {}
+    held: list[int] = []
+    held_value: list[float] = []
     for inst in circuit.instances:
         cls = _family_class(inst)
         idx = []
@@ -114,6 +118,9 @@ def compile_circuit(circuit: Circuit) -> CompiledCircuit:
                 branch_index[inst.name] = k
             else:
                 k = add_unknown(f"{inst.name}#{spec.name}", spec.kind, False)
+            if spec.held:
+                held.append(k)
+                held_value.append(spec.initial)
             idx.append(k)
         internal[inst.name] = idx
     n = len(names)
@@ -177,6 +184,8 @@ def compile_circuit(circuit: Circuit) -> CompiledCircuit:
         indices=indices,
         nnz=len(keys),
         diag_pos=positions(diag, diag),
+        held=np.array(held, dtype=np.int64),
+        held_value=np.array(held_value, dtype=float),
     )
 
 

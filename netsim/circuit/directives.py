@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 OPTIONS = {"reltol", "abstol", "vntol", "chgtol", "trtol", "gmin", "itl1", "itl4", "method",
            "tnom", "temp", "defl", "defw", "defad", "defas", "solver", "gminsteps", "srcsteps",
            "maxord"}
-TEXT_OPTIONS = {"method", "solver"}
+TEXT_OPTIONS = {"method": ("trap", "trapezoidal", "gear", "be", "euler"),
+                "solver": ("auto", "dense", "superlu")}
 # ngspice options that only affect its own bookkeeping/printing: accepted, no effect
 NO_EFFECT = {"acct", "noacct", "list", "nomod", "nopage", "node", "opts", "post", "norefvalue",
              "noinit", "warn", "itl2", "itl3", "itl5", "pivrel", "pivtol", "keepopinfo",
@@ -81,7 +82,7 @@ def dc(elab, d, scope):
     if d.params or len(atoms) not in (4, 8):
         raise ElaborationError(f"'.dc' needs 4 or 8 fields, got {len(atoms) + len(d.params)}",
                                d.span, hint=f"write it as `{FORMS['dc']}`")
-    sweeps = []
+    sweeps, spans = [], []
     for k in range(0, len(atoms), 4):
         src = atoms[k]
         if not isinstance(src, ast.Token):
@@ -95,18 +96,18 @@ def dc(elab, d, scope):
         except AnalysisError as err:
             raise AnalysisError(err.message, atoms[k + 3].span, hint=err.hint) from None
         name = elab.element_name(src.text)
-        if name[0] not in "vir":
-            raise ElaborationError(
-                f"cannot sweep '{src.text}': only V and I sources and resistors can be swept",
-                src.span)
         sweeps.append((name, values))
-    elab.circuit.analyses.append(AnalysisRequest("dc", {"sweeps": sweeps}, d.span))
+        spans.append(src.span)
+    elab.circuit.analyses.append(AnalysisRequest("dc", {"sweeps": sweeps, "spans": spans},
+                                                 d.span))
 
 
 def ac(elab, d, scope):
     atoms = list(d.atoms)
-    if d.params or len(atoms) != 4 or not isinstance(atoms[0], ast.Token) \
-            or atoms[0].text not in ("dec", "oct", "lin"):
+    if atoms and isinstance(atoms[0], ast.Token) and atoms[0].text not in ("dec", "oct", "lin"):
+        raise ElaborationError(f"unknown .ac sweep type '{atoms[0].text}': expected dec, oct or "
+                               "lin", atoms[0].span, hint=f"write it as `{FORMS['ac']}`")
+    if d.params or len(atoms) != 4 or not isinstance(atoms[0], ast.Token):
         raise ElaborationError("'.ac' needs a sweep type (dec, oct or lin), points, fstart, fstop",
                                d.span, hint=f"write it as `{FORMS['ac']}`")
     points = scope.value(atoms[1])
@@ -156,8 +157,15 @@ def options(elab, d, scope):
             raise ElaborationError(f"unknown option '{p.name}'", p.span,
                                    hint=did_you_mean(p.name, OPTIONS | NO_EFFECT)
                                    or "supported: " + " ".join(sorted(OPTIONS)))
-        if p.name in TEXT_OPTIONS and isinstance(p.value, ast.Token):
-            elab.options[p.name] = p.value.text
+        if p.name in TEXT_OPTIONS:
+            choices = TEXT_OPTIONS[p.name]
+            text = getattr(p.value, "text", "")
+            if text not in choices:
+                what = "integration method" if p.name == "method" else "linear solver"
+                raise ElaborationError(
+                    f"unknown {what} '{text or describe(p.value)}'", p.span,
+                    hint=f"choose one of: {', '.join(choices)}")
+            elab.options[p.name] = text
         else:
             elab.options[p.name] = scope.value(p.value, f"a value for option '{p.name}'")
     if "temp" in elab.options:
@@ -175,8 +183,9 @@ def _node_values(elab, d, scope, target: dict) -> None:
         if not (name.startswith("v(") and name.endswith(")")) or "," in name:
             raise ElaborationError(f"'.{d.name}' sets node voltages: expected v(node)=value, "
                                    f"found '{p.name}'", p.span)
-        token = ast.Token(name[2:-1], p.span)
-        target[elab.node(token)] = scope.value(p.value)
+        node = elab.node(ast.Token(name[2:-1], p.span))
+        target[node] = scope.value(p.value)
+        elab.ic_spans[node] = p.span
 
 
 def ic(elab, d, scope):

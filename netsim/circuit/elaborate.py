@@ -21,6 +21,8 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import numpy as np
+
 from netsim.circuit import directives, elements
 from netsim.circuit.circuit import GROUND, Circuit, Instance, ModelCard
 from netsim.circuit.graph import check_topology
@@ -47,6 +49,7 @@ class Elaborator:
         self.pending_mutuals: list[tuple[Instance, ast.Element]] = []
         self.control_spans: dict = {}
         self.output_spans: dict = {}
+        self.ic_spans: dict = {}
         self.model_cache: dict[tuple[int, int], ModelCard] = {}
         self.circuit = Circuit(title=netlist.title, instances=self.instances, file=netlist.file)
         # per-instance state while walking a subcircuit body
@@ -160,6 +163,8 @@ class Elaborator:
         circuit = self.circuit
         circuit.options = self.options
         self.check_outputs()
+        self.check_controls()
+        self.check_sweeps()
         check_topology(circuit)
         return circuit
 
@@ -184,9 +189,8 @@ class Elaborator:
                 for a in st.atoms:
                     if isinstance(a, ast.Token):
                         self.global_nodes.add(a.text)
-        for st in statements:
-            if isinstance(st, ast.ParamDecl):
-                scope.define_params(st.params)
+        scope.define_params([p for st in statements if isinstance(st, ast.ParamDecl)
+                             for p in st.params])
 
     def walk(self, statements, scope: Scope, top: bool = False) -> None:
         self.declare(statements, scope)
@@ -204,6 +208,10 @@ class Elaborator:
 
     def element(self, el: ast.Element, scope: Scope) -> None:
         letter = el.name[0]
+        if "." in el.name:
+            raise ElaborationError(
+                f"element name '{el.name}' contains '.', which separates hierarchy levels",
+                el.name_span, hint="rename the element without '.'")
         if letter == "x":
             self.subckt_instance(el, scope)
             return
@@ -212,11 +220,11 @@ class Elaborator:
             what = elements.UNSUPPORTED.get(letter)
             if what:
                 raise ElaborationError(f"{what} are not supported ('{el.name}')", el.name_span,
-                                       hint="supported elements: R C L K V I E F G H B D M X")
+                                       hint="supported elements: R C L K V I E F G H B D M N X")
             raise ElaborationError(f"unknown element type '{letter.upper()}' ('{el.name}')",
                                    el.name_span,
                                    hint="element names start with one of R C L K V I E F G H B D "
-                                   "M X")
+                                   "M N X")
         self.add(handler(el, scope, self))
 
     def add(self, inst: Instance) -> None:
@@ -301,6 +309,53 @@ class Elaborator:
                     f"cannot output {name}: '{inner}' carries no branch current", span,
                     hint="currents are available for V sources, inductors and E/H/B voltage "
                     "sources; put a 0 V source in series to measure another current")
+
+    def check_controls(self) -> None:
+        """F/H and i() probes must name an element that carries a branch current."""
+        for inst in self.instances:
+            for ctl in inst.controls:
+                if inst.family == "mutual":
+                    continue
+                span = self.control_spans.get(inst.name, inst.span)
+                target = self.seen.get(ctl)
+                if target is None:
+                    raise ElaborationError(
+                        f"'{inst.name}' senses the current of '{ctl}', but there is no element "
+                        f"'{ctl}'", span,
+                        hint=did_you_mean(ctl, set(self.seen)) or "sense currents with a 0 V "
+                        "voltage source in series")
+                if not (target.family in BRANCH_FAMILIES or (
+                        target.family == "behavioural" and target.extra.get("output") == "v")):
+                    raise ElaborationError(
+                        f"'{inst.name}' senses the current of '{ctl}', which carries no branch "
+                        "current", span,
+                        hint="sense currents with a voltage source (e.g. a 0 V source in "
+                        "series), an inductor, or an E/H source")
+
+    def check_sweeps(self) -> None:
+        """.dc sources must exist and be sweepable; .ic/.nodeset nodes must exist."""
+        sweepable = {n: i for n, i in self.seen.items()
+                     if i.family in ("vsource", "isource", "resistor")}
+        for request in self.circuit.analyses:
+            if request.kind != "dc":
+                continue
+            for (name, values), span in zip(request.args["sweeps"], request.args["spans"]):
+                if name not in sweepable:
+                    raise ElaborationError(
+                        f"cannot sweep '{name}': no V or I source or resistor of that name",
+                        span, hint=did_you_mean(name, set(sweepable))
+                        or f"sweepable: {', '.join(sorted(sweepable)[:12]) or 'none'}")
+                if sweepable[name].family == "resistor" and np.any(values == 0.0):
+                    raise ElaborationError(
+                        f"the sweep takes resistor '{name}' through 0 ohm", span,
+                        hint="sweep a resistance range that excludes 0")
+        nodes = {n for inst in self.instances for n in inst.nodes}
+        for table, spans in ((self.circuit.ic, self.ic_spans),
+                             (self.circuit.nodeset, self.ic_spans)):
+            for node in table:
+                if node not in nodes:
+                    raise ElaborationError(f"no node '{node}' in the circuit",
+                                           spans.get(node), hint=did_you_mean(node, nodes))
 
     def resolve_mutuals(self) -> None:
         for inst, el in self.pending_mutuals:

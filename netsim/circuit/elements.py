@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING
 from netsim.circuit.circuit import Instance
 from netsim.circuit.scope import Scope, describe, span_of
 from netsim.devices.sources import parse_source_spec
-from netsim.errors import ElaborationError
+from netsim.errors import ElaborationError, did_you_mean
 from netsim.syntax import ast
+from netsim.units import parse_number
 
 if TYPE_CHECKING:
     from netsim.circuit.elaborate import Elaborator
@@ -34,6 +35,7 @@ FORMS = {
     "d": "D<name> anode cathode <model> [area] [off] [ic=..] [m=..]",
     "m": "M<name> d g s b <model> [w=..] [l=..] [ad=..] [as=..] [pd=..] [ps=..] [m=..]",
     "x": "X<name> node... <subckt> [params: k=v ...]",
+    "n": "N<name> node... <model> [k=v ...]  with  .model <model> <type>(...)",
 }
 
 UNSUPPORTED = {
@@ -122,8 +124,13 @@ def two_terminal(el: ast.Element, scope: Scope, elab: Elaborator, family: str, w
         params[key] = scope.value(el.atoms[2], f"a {what} value")
         _extra_atoms(el, 3, what)
     if key not in params:
-        raise ElaborationError(f"{what} '{el.name}' has no value", el.name_span,
-                               hint=f"write it as `{FORMS[letter]}`")
+        words = [getattr(a, "text", "?") for a in el.atoms]
+        hint = f"write it as `{FORMS[letter]}`"
+        if words and parse_number(words[-1]) is not None and words[-1] not in ("0",):
+            hint = f"'{words[-1]}' looks like a value: is a node missing? " + hint
+        raise ElaborationError(
+            f"{what} '{el.name}' needs two nodes and a value, got "
+            f"{' '.join(repr(w) for w in words) or 'nothing'}", el.span, hint=hint)
     return elab.instance(el, family, nodes, params)
 
 
@@ -174,8 +181,6 @@ def _expression_param(el: ast.Element, names: tuple[str, ...]):
 
 
 def scope_number(atom) -> float:
-    from netsim.units import parse_number
-
     value = parse_number(getattr(atom, "text", ""))
     if value is None:
         raise ElaborationError(f"expected an expression, found {describe(atom)}", span_of(atom),
@@ -302,6 +307,42 @@ def mosfet(el, scope, elab):
     return elab.instance(el, "mos1", nodes, params, model)
 
 
+def compact(el, scope, elab):
+    """N<name> node... <model> [k=v ...]: a compact model whose .model type names a device
+    family (memristors, MTJs, spin diodes, oscillators...)."""
+    from netsim.devices.base import REGISTRY
+
+    tokens = [a for a in el.atoms if isinstance(a, ast.Token)]
+    if len(tokens) != len(el.atoms) or len(tokens) < 2:
+        raise ElaborationError(f"compact device '{el.name}' needs nodes and a model name",
+                               el.span, hint=f"write it as `{FORMS['n']}`")
+    model_tok = tokens[-1]
+    found = scope.find("models", model_tok.text)
+    if found is None:
+        raise ElaborationError(f"unknown model '{model_tok.text}' for '{el.name}'",
+                               model_tok.span,
+                               hint=did_you_mean(model_tok.text, scope.names("models"))
+                               or f"define it with `.model {model_tok.text} <type>(...)`")
+    mtype = found[0].type
+    cls = REGISTRY.get(mtype)
+    if cls is None or not getattr(cls, "compact", False):
+        kinds = sorted(k for k, c in REGISTRY.items() if getattr(c, "compact", False))
+        raise ElaborationError(
+            f"model '{model_tok.text}' has type '{mtype}', which is not a compact device type",
+            model_tok.span,
+            hint=(did_you_mean(mtype, kinds) or "")
+            + f" compact device types: {', '.join(kinds) or 'none'}")
+    nodes = tokens[:-1]
+    if len(nodes) != len(cls.terminals):
+        raise ElaborationError(
+            f"'{mtype}' device '{el.name}' needs {len(cls.terminals)} nodes "
+            f"({' '.join(cls.terminals)}), got {len(nodes)}", el.span,
+            hint=f"write it as `{el.name.upper()} {' '.join(cls.terminals)} {model_tok.text}`")
+    model = elab.model(model_tok, scope, (mtype,), f"'{mtype}' device")
+    params = {p.name: scope.value(p.value, f"a value for '{p.name}'") for p in el.params}
+    return elab.instance(el, cls.family, nodes, params, model)
+
+
 HANDLERS = {
     "r": resistor,
     "c": capacitor,
@@ -316,4 +357,5 @@ HANDLERS = {
     "b": bsource,
     "d": diode,
     "m": mosfet,
+    "n": compact,
 }

@@ -87,10 +87,56 @@ class Scope:
             return float(evaluate(atom.expr, self.chain(), self.all_funcs()))
         raise ElaborationError(f"expected {what}, found {describe(atom)}", span_of(atom))
 
-    def define_params(self, params: tuple[ast.Param, ...]) -> None:
-        """Evaluate ``.param`` assignments in order into this scope."""
-        for p in params:
-            self.params[p.name] = self.value(p.value, f"a value for parameter '{p.name}'")
+    def define_params(self, params: list[ast.Param]) -> None:
+        """Evaluate the ``.param`` assignments of this scope in dependency order (a parameter
+        may use one defined further down); a circular definition is an error."""
+        pending = {p.name: p for p in params}
+        order: list[str] = []
+        state: dict[str, int] = {}  # 1 = visiting, 2 = done
+
+        def visit(name: str, path: list[str]) -> None:
+            if state.get(name) == 2:
+                return
+            if state.get(name) == 1:
+                cycle = path[path.index(name):] + [name]
+                raise ElaborationError(
+                    f"circular parameter definition: {' -> '.join(cycle)}",
+                    pending[name].span, hint="break the cycle by giving one of them a number")
+            state[name] = 1
+            for dep in sorted(names_in(pending[name].value)):
+                if dep in pending and dep != name:
+                    visit(dep, [*path, name])
+            state[name] = 2
+            order.append(name)
+
+        for name in pending:
+            visit(name, [])
+        for name in order:
+            p = pending[name]
+            self.params[name] = self.value(p.value, f"a value for parameter '{name}'")
+
+
+def names_in(atom) -> set[str]:
+    """Parameter names an atom's expression refers to (empty for plain numbers)."""
+    if isinstance(atom, ast.Token):
+        return set() if parse_number(atom.text) is not None else {atom.text}
+    if not isinstance(atom, ast.Braced):
+        return set()
+    found: set[str] = set()
+    stack: list = [atom.expr]
+    while stack:
+        e = stack.pop()
+        if isinstance(e, ast.Name):
+            found.add(e.name)
+        elif isinstance(e, ast.Unary):
+            stack.append(e.operand)
+        elif isinstance(e, ast.Binary):
+            stack.extend((e.left, e.right))
+        elif isinstance(e, ast.Ternary):
+            stack.extend((e.cond, e.then, e.otherwise))
+        elif isinstance(e, ast.Call):
+            stack.extend(e.args)
+    return found
 
 
 def span_of(atom) -> Span | None:

@@ -71,10 +71,17 @@ class Evaluation:
 @dataclass(frozen=True)
 class UnknownSpec:
     """An internal unknown of an instance: name ('branch' = the element's branch current) and
-    kind: 'v' (node voltage, V), 'i' (current, A) or 's' (dimensionless state)."""
+    kind: 'v' (node voltage, V), 'i' (current, A) or 's' (dimensionless state).
+
+    held: the state keeps its initial value in every DC solve (.op, .dc, the transient's
+    operating point) instead of solving its equation f = 0 (hysteretic memristor and MTJ
+    states); ``initial`` is that value, also the start of a ``uic`` transient.
+    """
 
     name: str
     kind: str
+    held: bool = False
+    initial: float = 0.0
 
 
 BRANCH = UnknownSpec("branch", "i")
@@ -89,12 +96,15 @@ class DeviceGroup:
     terminals: terminal names in netlist order (e.g. ('d', 'g', 's', 'b')).
     linear: True when i and q are linear in x and constant in time (stamped once).
     time_varying: True when evaluate depends on ctx.t (independent sources).
+    compact: True for families instantiated as ``N<name> nodes <model>`` where the .model type
+        equals ``family`` (memristors, MTJs, spin diodes, oscillators).
     """
 
     family: ClassVar[str] = ""
     terminals: ClassVar[tuple[str, ...]] = ()
     linear: ClassVar[bool] = False
     time_varying: ClassVar[bool] = False
+    compact: ClassVar[bool] = False
 
     def __init__(self, instances: list[Instance], temp: float, tnom: float) -> None:
         """Build parameter arrays (shape (N,)) from the instances.
@@ -114,8 +124,10 @@ class DeviceGroup:
 
     @classmethod
     def group_key(cls, inst: Instance) -> Any:
-        """Instances with equal keys share one group (same U and pattern). Default: structure."""
-        return (len(inst.nodes), len(inst.controls), cls.internal_unknowns(inst))
+        """Instances with equal keys share one group (same U and pattern). Default: structure
+        (terminal and control counts, internal unknown names/kinds; not initial values)."""
+        specs = tuple((s.name, s.kind, s.held) for s in cls.internal_unknowns(inst))
+        return (len(inst.nodes), len(inst.controls), specs)
 
     def pattern(self) -> np.ndarray:
         """(U, U) bool: which Jacobian entries (of di, dq or c_incr) can be non-zero.
