@@ -69,9 +69,66 @@ def mos_rd_rs() -> list[Instance]:
     ]
 
 
+def _two(name: str, family: str, **params) -> Instance:
+    return Instance(name, family, ("p", "n"), dict(params))
+
+
+def linear_elements() -> dict[str, list[Instance]]:
+    """R (with temperature coefficients), C, L, K and the linear controlled sources."""
+    return {
+        "resistor": [_two("r1", "resistor", r=1e3), _two("r2", "resistor", r=50.0, tc1=1e-3,
+                                                           tc2=1e-5, temp=80.0, m=2.0)],
+        "capacitor": [_two("c1", "capacitor", c=1e-12), _two("c2", "capacitor", c=3e-9, m=2)],
+        "inductor": [_two("l1", "inductor", l=1e-6), _two("l2", "inductor", l=2e-9, m=2)],
+        "mutual": [Instance("k1", "mutual", (), {"k": 0.7, "l1": 1e-6, "l2": 4e-6},
+                            controls=("l1", "l2"))],
+        "vcvs": [Instance("e1", "vcvs", ("p", "n", "cp", "cn"), {"gain": 3.0})],
+        "vccs": [Instance("g1", "vccs", ("p", "n", "cp", "cn"), {"gain": 2e-3, "m": 2})],
+        "cccs": [Instance("f1", "cccs", ("p", "n"), {"gain": 5.0}, controls=("vs",))],
+        "ccvs": [Instance("h1", "ccvs", ("p", "n"), {"gain": 1e3}, controls=("vs",))],
+    }
+
+
+def sources() -> dict[str, list[Instance]]:
+    from netsim.circuit.elaborate import elaborate_text
+
+    circuit = elaborate_text("""sources
+V1 a 0 dc 1 ac 1 sin(0 1 1meg)
+V2 b 0 pulse(0 2 1n 1n 1n 5n 20n)
+I1 a b dc 1m ac 2 90
+R1 a 0 1k
+R2 b 0 1k
+.end
+""")
+    by_family: dict[str, list[Instance]] = {}
+    for inst in circuit.instances:
+        if inst.family in ("vsource", "isource"):
+            by_family.setdefault(inst.family, []).append(inst)
+    return by_family
+
+
+def behavioural() -> list[Instance]:
+    from netsim.circuit.elaborate import elaborate_text
+
+    circuit = elaborate_text("""behavioural
+V1 a 0 1
+Vs a b 0
+R1 b 0 1k
+B1 o 0 v={v(a)**2 + 100*i(vs)*sin(v(b)) + 1e6*time}
+R2 o 0 1k
+B2 p 0 i={tanh(v(a, o)) * 1m}
+R3 p 0 1k
+.end
+""")
+    return [inst for inst in circuit.instances if inst.family == "behavioural"]
+
+
 def examples() -> dict[str, list[Instance]]:
     """Family name -> representative instances (any mix of structures)."""
     return {
         "diode": diode_plain() + diode_rs(),
         "mos1": mos_plain() + mos_rd_rs(),
+        **linear_elements(),
+        **sources(),
+        "behavioural": behavioural(),
     }
