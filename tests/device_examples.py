@@ -123,9 +123,24 @@ R3 p 0 1k
     return [inst for inst in circuit.instances if inst.family == "behavioural"]
 
 
+def _plugins() -> dict[str, list[Instance]]:
+    """Examples contributed by tests/device_examples_<topic>.py modules (their examples())."""
+    import importlib
+    import pkgutil
+    from pathlib import Path
+
+    out: dict[str, list[Instance]] = {}
+    for mod in pkgutil.iter_modules([str(Path(__file__).parent)]):
+        if mod.name.startswith("device_examples_"):
+            out.update(importlib.import_module(mod.name).examples())
+    return out
+
+
 def examples() -> dict[str, list[Instance]]:
-    """Family name -> representative instances (any mix of structures)."""
+    """Family name -> representative instances (any mix of structures); other device families
+    add theirs in a tests/device_examples_<topic>.py module with an examples() function."""
     return {
+        **_plugins(),
         "diode": diode_plain() + diode_rs(),
         "mos1": mos_plain() + mos_rd_rs(),
         **linear_elements(),

@@ -180,6 +180,9 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
             bind(tstep, tstop)
     asm.restamp_linear()
     bps = _breakpoints(sim, tstop)
+    rng = np.random.default_rng(int(sim.circuit.options.get("seed", 0)))
+    for grp in sim.compiled.groups:
+        grp.device.start(rng)
 
     iterations = 0
     if uic:
@@ -307,6 +310,10 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
         if len(qs) > 4:
             del qs[0], qdots[0], ss[0], sdots[0], steps[0]
         at_breakpoint = hit
+        x_ext = np.append(x, 0.0)
+        for grp in sim.compiled.groups:  # stochastic devices: events at accepted points
+            if grp.device.accept(x_ext[grp.conn], t, rng):
+                at_breakpoint = True
         if fixed_step is None:
             new_delta = min(new_delta, interp.accept(sols, steps))
         delta = new_delta

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 # options netsim acts on (values numeric unless listed in TEXT_OPTIONS)
 OPTIONS = {"reltol", "abstol", "vntol", "chgtol", "trtol", "gmin", "itl1", "itl4", "method",
            "tnom", "temp", "defl", "defw", "defad", "defas", "solver", "gminsteps", "srcsteps",
-           "maxord"}
+           "maxord", "seed"}
 TEXT_OPTIONS = {"method": ("trap", "trapezoidal", "gear", "be", "euler"),
                 "solver": ("auto", "dense", "superlu")}
 # ngspice options that only affect its own bookkeeping/printing: accepted, no effect

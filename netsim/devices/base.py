@@ -151,6 +151,20 @@ class DeviceGroup:
         """Junction-limited version of x_new (..., N, U) given the previous iterate, or None."""
         return None
 
+    def start(self, rng: np.random.Generator) -> None:
+        """Called when a transient starts, with the analysis' seeded generator (stochastic
+        devices draw their first random numbers here). Default: nothing."""
+
+    def accept(self, x: np.ndarray, t: float, rng: np.random.Generator) -> bool:
+        """Called after every accepted transient time point with the local unknowns x (N, U).
+
+        A stochastic device may update discrete internal state here (e.g. draw a new switching
+        threshold after a switching event) using ``rng``. Return True when the device changed
+        its equations discontinuously: the time-step control then restarts as after a source
+        corner (backward Euler, small step). Default: nothing, False.
+        """
+        return False
+
     def breakpoints(self, t_start: float, t_stop: float) -> np.ndarray:
         """Times in (t_start, t_stop] where the device's inputs have corners (sources)."""
         return np.empty(0)

@@ -100,7 +100,9 @@ def library_dirs(base: Path) -> list[Path]:
             dirs.append(Path(entry))
     import netsim
 
-    dirs.append(Path(netsim.__file__).parent / "library")
+    package = Path(netsim.__file__).parent
+    dirs.append(package / "library")  # installed: devices/ is packaged as netsim/library
+    dirs.append(package.parent / "devices")  # a source checkout or editable install
     return dirs
 
 
