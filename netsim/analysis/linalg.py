@@ -32,7 +32,11 @@ class SingularMatrixError(Exception):
 
 
 class LinearSolver:
-    """Interface: ``factor(data)`` for a new matrix with the fixed pattern, ``solve(b)``."""
+    """Interface: ``factor(data)`` for a new matrix with the fixed pattern, ``solve(b)``.
+
+    ``factor`` skips the work when the values equal those of the last factorisation (a linear
+    circuit at a fixed step factorises once). Subclasses implement ``_factor``.
+    """
 
     name = ""
 
@@ -40,8 +44,19 @@ class LinearSolver:
         self.n = n
         self.indptr = indptr
         self.indices = indices
+        self._last: np.ndarray | None = None
+        self.factorizations = 0
 
     def factor(self, data: np.ndarray) -> None:
+        if self._last is not None and self._last.dtype == data.dtype and np.array_equal(
+                self._last, data):
+            return
+        self._last = None
+        self._factor(data)
+        self._last = data.copy()
+        self.factorizations += 1
+
+    def _factor(self, data: np.ndarray) -> None:
         raise NotImplementedError
 
     def solve(self, b: np.ndarray) -> np.ndarray:
@@ -59,7 +74,7 @@ class DenseSolver(LinearSolver):
         self.rows = indices
         self.cols = np.repeat(np.arange(n), np.diff(indptr))
 
-    def factor(self, data: np.ndarray) -> None:
+    def _factor(self, data: np.ndarray) -> None:
         a = np.zeros((self.n, self.n), dtype=data.dtype)
         a[self.rows, self.cols] = data
         with warnings.catch_warnings():
@@ -84,7 +99,7 @@ class DenseSolver(LinearSolver):
 class SuperLUSolver(LinearSolver):
     name = "superlu"
 
-    def factor(self, data: np.ndarray) -> None:
+    def _factor(self, data: np.ndarray) -> None:
         a = self.matrix(data)
         try:
             self.lu = spla.splu(a, permc_spec="COLAMD")

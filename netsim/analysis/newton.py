@@ -65,17 +65,19 @@ def newton(
     atol: np.ndarray,
     maxiter: int,
     polish: bool = False,
+    linear: bool = False,
 ) -> NewtonOutcome:
     """Iterate ``x <- x - J(x)^-1 F(x)``; system(x) returns (F, J_data, limited).
 
     polish: after convergence, take one more full step (static analyses: makes the answer
     independent of reltol for all practical purposes, at one extra iteration's cost).
+    linear: the system is linear (F = A x + b), so one step is exact and is accepted.
     """
     with np.errstate(all="ignore"):  # overflow shows up as non-finite values, handled below
-        return _iterate(system, x0, solver, reltol, atol, maxiter, polish)
+        return _iterate(system, x0, solver, reltol, atol, maxiter, polish, linear)
 
 
-def _iterate(system, x0, solver, reltol, atol, maxiter, polish) -> NewtonOutcome:
+def _iterate(system, x0, solver, reltol, atol, maxiter, polish, linear) -> NewtonOutcome:
     x = np.array(x0, dtype=float)
     residual = None
     for it in range(1, maxiter + 1):
@@ -94,6 +96,8 @@ def _iterate(system, x0, solver, reltol, atol, maxiter, polish) -> NewtonOutcome
             np.all(np.abs(dx) <= reltol * np.maximum(np.abs(x_new), np.abs(x)) + atol)
         )
         x = x_new
+        if linear and not limited:
+            return NewtonOutcome(x, True, it, residual)
         if ok and it > 1:  # as ngspice, the first iterate is never accepted
             if polish:
                 residual, jac, limited = system(x)

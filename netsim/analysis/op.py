@@ -73,7 +73,7 @@ def solve_op(
     def run(x_start, c: EvalContext, gshunt=0.0, clamp=hold, maxiter=tol.itl1, pol=False):
         nonlocal total
         out = newton(static_system(sim, c, gshunt, clamp), x_start, sim.solver, tol.reltol,
-                     sim.atol, maxiter, polish=pol)
+                     sim.atol, maxiter, polish=pol, linear=sim.assembler.is_linear)
         total += out.iterations
         return out
 

@@ -241,7 +241,8 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
             last[0] = a
             return a.i + a0 * a.q + b, a.g + a0 * a.c, a.limited
 
-        out = newton(system, x, sim.solver, tol.reltol, sim.atol, tol.itl4)
+        out = newton(system, x, sim.solver, tol.reltol, sim.atol, tol.itl4,
+                     linear=asm.is_linear)
         iterations += out.iterations
         if not out.converged:
             rejected += 1
@@ -253,6 +254,8 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
                 raise ConvergenceError("time step too small: " + message, hint=hint)
             continue
         a_last = last[0]
+        if asm.is_linear:  # one step solved it exactly; charges must be those of the solution
+            a_last = asm.assemble(out.x, ctx, charges=True, history=hist)
         q_new = a_last.q
         qdot_new = a0 * q_new + b
         s_new = asm.charge_states(a_last, out.x)
