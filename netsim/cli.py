@@ -64,15 +64,13 @@ def cmd_run(args) -> int:
     bar = _progress_bar(sim)
     from netsim.results import RunResults
 
-    results = RunResults(title=sim.circuit.title)
+    def write(res) -> None:  # as each analysis finishes: an interruption keeps what is done
+        RunResults([res]).write(outdir, args.format, args.plot)
+        if not args.quiet:
+            print(f"{res.summary()} -> {outdir / f'{res.name}.{args.format}'}")
+
     try:
-        for request in sim.circuit.analyses:
-            res = results.add(sim.run(request))
-            path = outdir / f"{res.name}.{args.format}"
-            single = RunResults([res])
-            single.write(outdir, args.format, args.plot)
-            if not args.quiet:
-                print(f"{res.summary()} -> {path}")
+        sim.run_all(on_result=write)
     finally:
         if bar is not None:
             bar.close()

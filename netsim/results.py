@@ -32,6 +32,7 @@ class AnalysisResult:
     name: str
     columns: dict[str, np.ndarray]
     stats: dict[str, Any] = field(default_factory=dict)
+    raw: np.ndarray | None = field(default=None, repr=False)  # solutions (points, n), unwritten
 
     def __getitem__(self, key: str) -> np.ndarray:
         key = key.lower()
@@ -57,14 +58,15 @@ class AnalysisResult:
         """Write the contract CSV (op: name,value rows; others: one column per quantity)."""
         with open(path, "w", newline="") as fh:
             w = csv.writer(fh)
-            if self.kind == "op":
+            if self.kind == "op" and all(np.size(v) == 1 for v in self.columns.values()):
                 w.writerow(["name", "value"])
                 for name, value in self.columns.items():
                     w.writerow([name, _fmt(float(np.asarray(value).reshape(-1)[0]))])
                 return
             names = list(self.columns)
             w.writerow(names)
-            data = np.column_stack([np.asarray(self.columns[n], dtype=float) for n in names])
+            data = np.column_stack([np.atleast_1d(np.asarray(self.columns[n], dtype=float))
+                                    for n in names])
             for row in data:
                 w.writerow([_fmt(v) for v in row])
 
@@ -72,7 +74,8 @@ class AnalysisResult:
         """One line: name, points, Newton iterations, rejected steps, time."""
         s = self.stats
         bits = [f"{s[key]} {label}" for key, label in (
-            ("points", "points"), ("newton_iterations", "Newton iterations"),
+            ("variants", "variants"), ("points", "points"),
+            ("newton_iterations", "Newton iterations"),
             ("rejected", "rejected steps")) if key in s]
         if "seconds" in s:
             bits.append(f"{s['seconds']:.3f} s")

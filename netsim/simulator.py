@@ -82,16 +82,26 @@ class Simulator:
         nodeset = self.clamp(self.circuit.nodeset) if self.circuit.nodeset else None
         return solve_op(self, self.ctx(t), hold=hold, nodeset=nodeset)
 
-    def output_columns(self, kind: str, x: np.ndarray) -> dict[str, np.ndarray]:
+    def output_columns(self, kind: str, x: np.ndarray, prefix: str = "",
+                       prints: dict[str, list[str]] | None = None) -> dict[str, np.ndarray]:
         """Named columns from solutions x (..., n): the .print/.save selection or every public
-        unknown. Complex x gives real/imaginary column pairs."""
+        unknown. Complex x gives real/imaginary column pairs.
+
+        prefix: only quantities of the copy whose names start with it (a batch variant),
+        reported without it; prints: that variant's .print selection.
+        """
         cc = self.compiled
-        wanted = self.circuit.prints.get(kind) or self.circuit.prints.get("all")
+        prints = self.circuit.prints if prints is None else prints
+        wanted = prints.get(kind) or prints.get("all")
         cols: dict[str, np.ndarray] = {}
         if wanted:
-            items = [(name, self._quantity(name, x)) for name in wanted]
+            items = [(name, self._quantity(name, x, prefix)) for name in wanted]
         else:
-            items = [(cc.names[k], x[..., k]) for k in np.nonzero(cc.public)[0]]
+            items = []
+            for k in np.nonzero(cc.public)[0]:
+                name = cc.names[k]
+                if name[2:].startswith(prefix):
+                    items.append((name[:2] + name[2 + len(prefix):], x[..., k]))
         for name, value in items:
             if np.iscomplexobj(value):
                 re_name, im_name = complex_names(name)
@@ -101,41 +111,57 @@ class Simulator:
                 cols[name] = value
         return cols
 
-    def _quantity(self, name: str, x: np.ndarray) -> np.ndarray:
+    def _quantity(self, name: str, x: np.ndarray, prefix: str = "") -> np.ndarray:
         cc = self.compiled
         kind, inner = name[0], name[2:-1]
         if kind == "v":
             parts = [p.strip() for p in inner.split(",")]
             vals = [
-                np.zeros(x.shape[:-1]) if p in ("0", "gnd") else x[..., cc.node_index[p]]
+                np.zeros(x.shape[:-1]) if p in ("0", "gnd") else x[..., cc.node_index[prefix + p]]
                 for p in parts
             ]
             return vals[0] - vals[1] if len(vals) == 2 else vals[0]
-        return x[..., cc.branch_index[inner]]
+        return x[..., cc.branch_index[prefix + inner]]
 
     # ------------------------------------------------------------------ analyses
-    def op(self) -> AnalysisResult:
+    def batch(self, variants):
+        """A BatchRun of this circuit's netlist for parameter variants (see netsim.batch)."""
+        from netsim.batch import BatchRun, variant_list
+
+        if self.circuit.source is None:
+            raise AnalysisError("batches need a circuit built from a netlist (from_file/text)")
+        return BatchRun(self.circuit.source, variant_list(variants))
+
+    def op(self, batch=None) -> AnalysisResult:
+        if batch is not None:
+            return self.batch(batch).op()
         start = time.perf_counter()
         x, iters = self.operating_point(None)
         cols = {k: np.asarray(v) for k, v in self.output_columns("op", x).items()}
         return AnalysisResult("op", "op", cols, {"points": 1, "newton_iterations": iters,
-                                                 "seconds": time.perf_counter() - start})
+                                                 "seconds": time.perf_counter() - start}, raw=x)
 
-    def dc(self, sweeps: list[tuple[str, np.ndarray]]) -> AnalysisResult:
+    def dc(self, sweeps: list[tuple[str, np.ndarray]], batch=None) -> AnalysisResult:
         from netsim.analysis.dc import run_dc
 
+        if batch is not None:
+            return self.batch(batch).dc(sweeps)
         return run_dc(self, sweeps)
 
-    def ac(self, frequencies: np.ndarray) -> AnalysisResult:
+    def ac(self, frequencies: np.ndarray, batch=None) -> AnalysisResult:
         from netsim.analysis.ac import run_ac
 
+        if batch is not None:
+            return self.batch(batch).ac(frequencies)
         return run_ac(self, np.asarray(frequencies, dtype=float))
 
     def tran(self, tstep: float, tstop: float, tstart: float = 0.0, tmax: float | None = None,
              uic: bool = False, method: str | None = None,
-             fixed_step: float | None = None) -> AnalysisResult:
+             fixed_step: float | None = None, batch=None) -> AnalysisResult:
         from netsim.analysis.transient import run_tran
 
+        if batch is not None:
+            return self.batch(batch).tran(tstep, tstop, tstart, tmax, uic, method)
         return run_tran(self, tstep, tstop, tstart, tmax, uic,
                         method or str(self.circuit.options.get("method", "trap")), fixed_step)
 
@@ -154,7 +180,12 @@ class Simulator:
         raise AnalysisError(f"analysis '.{request.kind}' is not supported", request.span)
 
     def run_all(self, on_result=None) -> RunResults:
-        """Every analysis card in order; on_result(result) is called as each finishes."""
+        """Every analysis card in order; on_result(result) is called as each finishes.
+
+        With .step cards every analysis runs over all variants at once (netsim.batch); each
+        result then carries the variants' parameter columns first."""
+        if self.circuit.steps:
+            return self.batch(self.circuit.steps).run_all(on_result)
         results = RunResults(title=self.circuit.title)
         for request in self.circuit.analyses:
             res = results.add(self.run(request))

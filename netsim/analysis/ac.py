@@ -53,4 +53,4 @@ def run_ac(sim, freqs: np.ndarray) -> AnalysisResult:
     cols.update(sim.output_columns("ac", out))
     return AnalysisResult("ac", "ac", cols, {
         "points": len(freqs), "newton_iterations": iters,
-        "seconds": time.perf_counter() - start})
+        "seconds": time.perf_counter() - start}, raw=out)

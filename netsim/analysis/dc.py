@@ -46,16 +46,21 @@ def _setter(sim, name: str):
     )
 
 
-def run_dc(sim, sweeps: list[tuple[str, np.ndarray]]) -> AnalysisResult:
+def run_dc(sim, sweeps: list[tuple[str, np.ndarray]],
+           targets: list[list[str]] | None = None) -> AnalysisResult:
+    """Sweep; targets[i] lists the instances set by sweep i (default: the sweep's own name;
+    a batch of variants sets the copy in every variant)."""
     start_time = time.perf_counter()
-    setters = [_setter(sim, name) for name, _ in sweeps]
+    targets = targets or [[name] for name, _ in sweeps]
+    setters = [[_setter(sim, name) for name in names] for names in targets]
     inner_name, inner_vals = sweeps[0]
     outer = sweeps[1] if len(sweeps) > 1 else None
     outer_vals = outer[1] if outer else np.array([np.nan])
     rows_inner, rows_outer, solutions = [], [], []
     iterations = 0
     x = None
-    nominal = [grp.device.dc_value(name) for (grp, _), (name, _) in zip(setters, sweeps)]
+    nominal = [[grp.device.dc_value(name) for (grp, _), name in zip(group, names)]
+               for group, names in zip(setters, targets)]
     sim.assembler.reset_limiting()
     for vo in outer_vals:
         if outer:
@@ -68,19 +73,23 @@ def run_dc(sim, sweeps: list[tuple[str, np.ndarray]]) -> AnalysisResult:
             rows_inner.append(vi)
             rows_outer.append(vo)
             solutions.append(x)
-    for grp_setter, value in zip(setters, nominal):  # later analyses see the netlist values
-        _apply(sim, grp_setter, value)
+    for group, values in zip(setters, nominal):  # later analyses see the netlist values
+        for grp_setter, value in zip(group, values):
+            _apply(sim, [grp_setter], value)
     cols = {inner_name: np.array(rows_inner)}
     if outer:
         cols[outer[0]] = np.array(rows_outer)
-    cols.update(sim.output_columns("dc", np.array(solutions)))
+    raw = np.array(solutions)
+    cols.update(sim.output_columns("dc", raw))
     return AnalysisResult("dc", "dc", cols, {
         "points": len(solutions), "newton_iterations": iterations,
-        "seconds": time.perf_counter() - start_time})
+        "seconds": time.perf_counter() - start_time}, raw=raw)
 
 
-def _apply(sim, grp_setter, value: float) -> None:
-    grp, setter = grp_setter
-    setter(float(value))
-    if grp.device.linear and not grp.device.time_varying:
+def _apply(sim, grp_setters, value: float) -> None:
+    restamp = False
+    for grp, setter in grp_setters:
+        setter(float(value))
+        restamp |= grp.device.linear and not grp.device.time_varying
+    if restamp:
         sim.assembler.restamp_linear()

@@ -326,7 +326,8 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
     times_arr = np.array(times)
     keep = times_arr >= tstart * (1.0 - 1e-12)
     cols = {"time": times_arr[keep]}
-    cols.update(sim.output_columns("tran", np.array(sols)[keep]))
+    raw = np.array(sols)[keep]
+    cols.update(sim.output_columns("tran", raw))
     return AnalysisResult("tran", "tran", cols, {
         "points": int(keep.sum()), "newton_iterations": iterations, "rejected": rejected,
-        "seconds": time.perf_counter() - wall})
+        "seconds": time.perf_counter() - wall}, raw=raw)

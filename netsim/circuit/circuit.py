@@ -88,3 +88,5 @@ class Circuit:
     prints: dict[str, list[str]] = field(default_factory=dict)  # analysis kind -> names
     warnings: list[Any] = field(default_factory=list)
     file: str = ""
+    steps: list[dict[str, float]] = field(default_factory=list)  # .step variants
+    source: Any = None  # the parsed netlist (re-elaborated for parameter variants)

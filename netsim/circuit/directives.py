@@ -15,6 +15,7 @@ from netsim.circuit.circuit import AnalysisRequest
 from netsim.circuit.scope import Scope, describe, span_of
 from netsim.errors import AnalysisError, ElaborationError, did_you_mean
 from netsim.syntax import ast
+from netsim.units import parse_number
 
 if TYPE_CHECKING:
     from netsim.circuit.elaborate import Elaborator
@@ -34,15 +35,18 @@ UNSUPPORTED = {
     "four": "Fourier analysis (.four)", "noise": "noise analysis (.noise)",
     "disto": "distortion analysis (.disto)", "pz": "pole-zero analysis (.pz)",
     "sens": "sensitivity analysis (.sens)", "tf": "transfer-function analysis (.tf)",
-    "hb": "harmonic balance (.hb)", "step": "parameter steps (.step)",
+    "hb": "harmonic balance (.hb)",
     "energy": "the energy ledger (.energy)", "if": "conditional netlists (.if)",
-    "csparam": ".csparam", "width": ".width", "data": ".data tables",
+    "csparam": ".csparam", "width": ".width",
 }
 FORMS = {
     "dc": ".dc <source> <start> <stop> <step> [<source2> <start2> <stop2> <step2>]",
     "ac": ".ac dec|oct|lin <points> <fstart> <fstop>",
     "tran": ".tran <tstep> <tstop> [<tstart> [<tmax>]] [uic]",
     "temp": ".temp <celsius>",
+    "step": ".step [lin|dec|oct] param <name> <start> <stop> <step|points>  or  "
+            ".step param <name> list <v1> <v2> ...  or  .step data=<table>",
+    "data": ".data <table> <param1> <param2> ... <row1 values> <row2 values> ...",
 }
 PRINT_KINDS = {"op", "dc", "ac", "tran", "hb"}
 
@@ -228,6 +232,74 @@ def prints(elab, d, scope):
             "written as real/imaginary columns")
 
 
+def step(elab, d, scope):
+    """One .step card: a list of variants (dicts) for one or more parameters; several .step
+    cards combine as nested sweeps (the first card varies slowest)."""
+    atoms = list(d.atoms)
+    words = [a.text if isinstance(a, ast.Token) else None for a in atoms]
+    table = next((p for p in d.params if p.name == "data"), None)
+    if table is not None or (words and words[0] == "data"):
+        name = getattr(table.value, "text", None) if table is not None else (
+            words[1] if len(words) > 1 else None)
+        if name not in elab.data_tables:
+            raise ElaborationError(f"no .data table named '{name}'", d.span,
+                                   hint=did_you_mean(str(name), set(elab.data_tables))
+                                   or f"define it first: `{FORMS['data']}`")
+        elab.step_cards.append(elab.data_tables[name])
+        return
+    mode = "lin"
+    if words and words[0] in ("lin", "dec", "oct"):
+        mode, atoms, words = words[0], atoms[1:], words[1:]
+    if words and words[0] == "param":
+        atoms, words = atoms[1:], words[1:]
+    if not words or words[0] is None or d.params:
+        raise ElaborationError("'.step' needs a parameter name and values", d.span,
+                               hint=f"write it as `{FORMS['step']}`")
+    name = words[0]
+    if len(words) > 1 and words[1] == "list":
+        values = [scope.value(a) for a in atoms[2:]]
+        if not values:
+            raise ElaborationError("'.step ... list' needs at least one value", d.span)
+    else:
+        if len(atoms) != 4:
+            raise ElaborationError(f"'.step' takes a start, a stop and a step, got "
+                                   f"{len(atoms) - 1} values", d.span,
+                                   hint=f"write it as `{FORMS['step']}`")
+        start, stop, inc = (scope.value(a) for a in atoms[1:])
+        if mode == "lin":
+            try:
+                values = list(sweep_values(start, stop, inc))
+            except AnalysisError as err:
+                raise AnalysisError(err.message, atoms[3].span, hint=err.hint) from None
+        else:
+            if start <= 0 or stop < start or inc < 1:
+                raise ElaborationError(f"'.step {mode}' needs 0 < start <= stop and points >= 1",
+                                       d.span)
+            values = list(frequency_grid(mode, int(inc), start, stop))
+    elab.step_cards.append([{name: float(v)} for v in values])
+
+
+def data(elab, d, scope):
+    """``.data <table> <p1> <p2> ... <values row by row>`` (continuation lines for rows)."""
+    words = [a.text if isinstance(a, ast.Token) else None for a in d.atoms]
+    if len(words) < 2 or words[0] is None:
+        raise ElaborationError("'.data' needs a table name and parameter names", d.span,
+                               hint=f"write it as `{FORMS['data']}`")
+    table = words[0]
+    names = []
+    k = 1
+    while k < len(words) and words[k] is not None and parse_number(words[k]) is None:
+        names.append(words[k])
+        k += 1
+    values = [scope.value(a) for a in d.atoms[k:]]
+    if not names or not values or len(values) % len(names):
+        raise ElaborationError(
+            f"'.data {table}' has {len(names)} parameters and {len(values)} values: the values "
+            "must fill whole rows", d.span, hint=f"write it as `{FORMS['data']}`")
+    rows = [dict(zip(names, values[i:i + len(names)])) for i in range(0, len(values), len(names))]
+    elab.data_tables[table] = rows
+
+
 def title(elab, d, scope):
     return None
 
@@ -235,5 +307,5 @@ def title(elab, d, scope):
 HANDLERS = {
     "op": op, "dc": dc, "ac": ac, "tran": tran, "options": options, "option": options,
     "opt": options, "ic": ic, "nodeset": nodeset, "temp": temp, "print": prints,
-    "plot": prints, "save": prints, "title": title, "end": title,
+    "plot": prints, "save": prints, "title": title, "end": title, "step": step, "data": data,
 }

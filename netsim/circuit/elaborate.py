@@ -40,8 +40,9 @@ BRANCH_FAMILIES = {"vsource", "inductor", "vcvs", "ccvs"}
 class Elaborator:
     """Walks the AST once, producing flat instances and the circuit's directives."""
 
-    def __init__(self, netlist: ast.Netlist) -> None:
+    def __init__(self, netlist: ast.Netlist, overrides: dict[str, float] | None = None) -> None:
         self.netlist = netlist
+        self.overrides = dict(overrides or {})
         self.instances: list[Instance] = []
         self.seen: dict[str, Instance] = {}
         self.global_nodes: set[str] = set()
@@ -50,6 +51,8 @@ class Elaborator:
         self.control_spans: dict = {}
         self.output_spans: dict = {}
         self.ic_spans: dict = {}
+        self.step_cards: list[list[dict[str, float]]] = []
+        self.data_tables: dict[str, list[dict[str, float]]] = {}
         self.model_cache: dict[tuple[int, int], ModelCard] = {}
         self.circuit = Circuit(title=netlist.title, instances=self.instances, file=netlist.file)
         # per-instance state while walking a subcircuit body
@@ -157,11 +160,20 @@ class Elaborator:
 
     # ---------------------------------------------------------------- walking
     def run(self) -> Circuit:
-        self.top = Scope()
+        self.top = Scope(overrides=self.overrides)
         self.walk(self.netlist.statements, self.top, top=True)
+        unknown = set(self.overrides) - set(self.top.params)
+        if unknown:
+            name = sorted(unknown)[0]
+            raise ElaborationError(
+                f"cannot vary parameter '{name}': the netlist has no top-level .param '{name}'",
+                hint=did_you_mean(name, set(self.top.params))
+                or f"top-level parameters: {', '.join(sorted(self.top.params)) or 'none'}")
         self.resolve_mutuals()
         circuit = self.circuit
         circuit.options = self.options
+        circuit.source = self.netlist
+        circuit.steps = _combine_steps(self.step_cards)
         self.check_outputs()
         self.check_controls()
         self.check_sweeps()
@@ -372,6 +384,14 @@ class Elaborator:
             inst.params["l1"], inst.params["l2"] = values
 
 
+def _combine_steps(cards: list[list[dict[str, float]]]) -> list[dict[str, float]]:
+    """Nested .step cards -> the list of variants (first card slowest)."""
+    variants: list[dict[str, float]] = [{}] if cards else []
+    for card in cards:
+        variants = [{**v, **c} for v in variants for c in card]
+    return variants
+
+
 def _time_as_probe(expr: ast.Expr) -> ast.Expr:
     """The expression with every ``time`` name turned into a Probe of kind 't'."""
     if isinstance(expr, ast.Name):
@@ -386,9 +406,13 @@ def _time_as_probe(expr: ast.Expr) -> ast.Expr:
     return dataclasses.replace(expr, **changes) if changes else expr
 
 
-def elaborate(netlist: ast.Netlist) -> Circuit:
-    """Turn a parsed netlist into a flat Circuit (raises NetsimError subclasses)."""
-    return Elaborator(netlist).run()
+def elaborate(netlist: ast.Netlist, overrides: dict[str, float] | None = None) -> Circuit:
+    """Turn a parsed netlist into a flat Circuit (raises NetsimError subclasses).
+
+    overrides: values replacing top-level ``.param`` values (parameters computed from them
+    follow), for sweeps and batches of variants.
+    """
+    return Elaborator(netlist, overrides).run()
 
 
 def elaborate_file(path: str | Path) -> Circuit:

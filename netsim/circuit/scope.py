@@ -31,6 +31,7 @@ class Scope:
     models: dict[str, ast.ModelDef] = field(default_factory=dict)
     subckts: dict[str, ast.SubcktDef] = field(default_factory=dict)
     model_scope: dict[str, Scope] = field(default_factory=dict)
+    overrides: dict[str, float] = field(default_factory=dict)  # values replacing .param cards
 
     def chain(self) -> ChainMap:
         maps = []
@@ -112,6 +113,9 @@ class Scope:
         for name in pending:
             visit(name, [])
         for name in order:
+            if name in self.overrides:
+                self.params[name] = float(self.overrides[name])
+                continue
             p = pending[name]
             self.params[name] = self.value(p.value, f"a value for parameter '{name}'")
 
