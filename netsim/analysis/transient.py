@@ -15,6 +15,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
+import scipy.sparse as sp
 
 from netsim.analysis.integrators import METHODS, coefficients, lte_step
 from netsim.analysis.newton import describe_failure, newton
@@ -238,7 +239,7 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
 
         def system(xv, a0=a0, b=b, ctx=ctx):
             a = asm.assemble(xv, ctx, charges=True, history=hist)
-            last[0] = a
+            last[0] = (a, xv)
             return a.i + a0 * a.q + b, a.g + a0 * a.c, a.limited
 
         out = newton(system, x, sim.solver, tol.reltol, sim.atol, tol.itl4,
@@ -253,10 +254,11 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
                 message, hint = describe_failure(sim.compiled, out, f"at t={t_new:.6g} s")
                 raise ConvergenceError("time step too small: " + message, hint=hint)
             continue
-        a_last = last[0]
-        if asm.is_linear:  # one step solved it exactly; charges must be those of the solution
-            a_last = asm.assemble(out.x, ctx, charges=True, history=hist)
-        q_new = a_last.q
+        a_last, x_last = last[0]
+        # the last load was at the iterate before Newton's final update: carry the charges to
+        # the accepted point along their Jacobian (exact for linear charges)
+        q_new = a_last.q + sp.csc_matrix((a_last.c, sim.compiled.indices, sim.compiled.indptr),
+                                         shape=(sim.compiled.n, sim.compiled.n)) @ (out.x - x_last)
         qdot_new = a0 * q_new + b
         s_new = asm.charge_states(a_last, out.x)
         sa0, sb = coefficients(method, order, delta, h1, ss[-1], ss[-2] if len(ss) > 1
