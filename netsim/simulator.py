@@ -121,6 +121,8 @@ class Simulator:
                 for p in parts
             ]
             return vals[0] - vals[1] if len(vals) == 2 else vals[0]
+        if kind == "x":  # a device's internal state, unknown named '<device>#<state>'
+            return x[..., cc.names.index(prefix + inner)]
         return x[..., cc.branch_index[prefix + inner]]
 
     # ------------------------------------------------------------------ analyses

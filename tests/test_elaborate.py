@@ -121,3 +121,20 @@ C1 a 0 1p ic=0
 .end
 """)
     assert res.tran["v(a)"][-1] > 0
+
+
+def test_device_state_can_be_printed() -> None:
+    res = netsim.run_text("""state
+V1 a 0 sin(0 1 1)
+N1 a 0 mem
+.model mem hp(ron=100 roff=16k d=10n muv=1e-14 p=1 x0=0.1)
+.print tran x(n1, x) i(v1)
+.tran 5m 1
+.end
+""")
+    x = res.tran["x(n1#x)"]
+    assert x[0] == pytest.approx(0.1)
+    assert 0.1 < x.max() <= 1.0
+    with pytest.raises(ElaborationError, match="'n1' has no state 'y'"):
+        elaborate_text("t\nV1 a 0 1\nN1 a 0 mem\n.model mem hp\n.print tran x(n1, y)\n"
+                       ".tran 1m 1\n.end\n")

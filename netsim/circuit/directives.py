@@ -215,9 +215,14 @@ def prints(elab, d, scope):
         return
     names = elab.circuit.prints.setdefault(kind, [])
     for a in atoms:
-        if isinstance(a, ast.Group) and a.name in ("v", "i") and 1 <= len(a.args) <= 2 \
+        if isinstance(a, ast.Group) and a.name in ("v", "i", "x") and 1 <= len(a.args) <= 2 \
                 and all(isinstance(x, ast.Token) for x in a.args):
-            if a.name == "v":
+            if a.name == "x" and len(a.args) == 2:  # internal state: x(device, state)
+                name = f"x({elab.element_name(a.args[0].text)}#{a.args[1].text})"
+            elif a.name == "x":
+                raise ElaborationError("x() takes a device and a state name, e.g. x(n1, m)",
+                                       a.span)
+            elif a.name == "v":
                 name = "v(" + ",".join(elab.node(x) for x in a.args) + ")"
             elif len(a.args) == 1:
                 name = f"i({elab.element_name(a.args[0].text)})"
@@ -228,8 +233,8 @@ def prints(elab, d, scope):
             continue
         raise ElaborationError(
             f"cannot output {describe(a)}", span_of(a),
-            hint="outputs are v(node), v(node1,node2) or i(vsource); complex AC values are "
-            "written as real/imaginary columns")
+            hint="outputs are v(node), v(node1,node2), i(vsource) or x(device, state) for a "
+            "device's internal state; complex AC values are written as real/imaginary columns")
 
 
 def step(elab, d, scope):

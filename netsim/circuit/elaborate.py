@@ -27,6 +27,7 @@ from netsim.circuit import directives, elements
 from netsim.circuit.circuit import GROUND, Circuit, Instance, ModelCard
 from netsim.circuit.graph import check_topology
 from netsim.circuit.scope import Scope, describe, span_of
+from netsim.devices.base import REGISTRY
 from netsim.devices.behavioural import TIME_COLUMN
 from netsim.errors import ElaborationError, did_you_mean
 from netsim.syntax import ast
@@ -310,7 +311,19 @@ class Elaborator:
                     or (i.family == "behavioural" and i.extra.get("output") == "v")}
         for name, span in self.output_spans.items():
             inner = name[2:-1]
-            if name[0] == "v":
+            if name[0] == "x":
+                device, state = inner.split("#")
+                inst = self.seen.get(device)
+                states = ([s.name for s in REGISTRY[inst.family].internal_unknowns(inst)
+                           if s.kind == "s"] if inst is not None and inst.family in REGISTRY
+                          else [])
+                if state not in states:
+                    raise ElaborationError(
+                        f"cannot output {name}: " + (f"'{device}' has no state '{state}'"
+                                                     if inst else f"no device '{device}'"),
+                        span, hint=f"states of '{device}': {', '.join(states) or 'none'}"
+                        if inst else did_you_mean(device, set(self.seen)))
+            elif name[0] == "v":
                 for node in inner.split(","):
                     if node not in nodes and node != GROUND:
                         raise ElaborationError(
