@@ -52,11 +52,18 @@ tnom    circuit  nominal temperature                    °C
 tcv     0        breakdown-voltage temperature coeff.   V/K
 tt1/2   0        transit-time temperature coeffs.       1/K, 1/K^2
 trs1/2  0        rs temperature coefficients (trs)      1/K, 1/K^2
+isr     0        recombination saturation current       A
+nr      2        recombination emission coefficient     -
 ======  =======  =====================================  ========
+
+Recombination current (ngspice): in the forward region, ``isr (exp(vd/(nr vt)) - 1) * gen``
+with ``gen = ((1 - vd/vj)^2 + 0.005)^(m/2)`` is added to the junction current (so it also
+carries diffusion charge and the knee). ngspice's own conductance for this term omits factors;
+netsim uses the exact derivative (same DC solution; AC differs only where this term matters).
 
 Ignored: the noise parameters ``kf``, ``af`` (no noise analysis), the safe-operating-area
 warning limits ``fv_max bv_max id_max pd_max te_max``, and ``level=1``. Any other diode
-parameter (sidewall, tunnel, recombination, self-heating, level 3 geometry) is rejected with an
+parameter (sidewall, tunnel, self-heating, level 3 geometry) is rejected with an
 ElaborationError instead of being silently ignored.
 
 Array shapes: x (..., N, U) with U = 2 (rs = 0) or 3 (rs > 0); i, q (..., N, U);
@@ -84,13 +91,13 @@ RELTOL = 1e-3
 _ALIASES = {"cj0": "cjo", "cj": "cjo", "pb": "vj", "mj": "m", "ik": "ikf", "trs": "trs1"}
 _SUPPORTED = {
     "is", "n", "rs", "cjo", "vj", "m", "fc", "bv", "ibv", "nbv", "ikf", "ikr", "tt", "eg",
-    "xti", "tnom", "tcv", "tt1", "tt2", "trs1", "trs2",
+    "xti", "tnom", "tcv", "tt1", "tt2", "trs1", "trs2", "isr", "nr",
 }
 _IGNORED = {"kf", "af", "level", "fv_max", "bv_max", "id_max", "pd_max", "te_max"}
 _DEFAULTS = {
     "is": 1e-14, "n": 1.0, "rs": 0.0, "cjo": 0.0, "vj": 1.0, "m": 0.5, "fc": 0.5, "ibv": 1e-3,
     "tt": 0.0, "eg": 1.11, "xti": 3.0, "tcv": 0.0, "tt1": 0.0, "tt2": 0.0, "trs1": 0.0,
-    "trs2": 0.0, "ikf": 0.0, "ikr": 0.0,
+    "trs2": 0.0, "ikf": 0.0, "ikr": 0.0, "isr": 0.0, "nr": 2.0,
 }
 GRADING_MAX = 0.9
 
@@ -189,6 +196,11 @@ class Diode(DeviceGroup):
         arg2 = col("xti") / n * np.log(ratio)
         self.isat = mult * is_ * area * np.exp(arg1 + arg2)
         self.vcrit = self.vte * np.log(self.vte / (ROOT2 * self.isat))
+        # recombination current (ISR, NR), temperature-scaled as ngspice: the band-gap term
+        # with N, the XTI term with NR
+        self.isr = mult * area * col("isr") * np.exp(arg1 + col("xti") / col("nr")
+                                                       * np.log(ratio))
+        self.vtr = col("nr") * vt
 
         self.ikf = col("ikf") * area * mult
         self.ikr = col("ikr") * area * mult
@@ -235,6 +247,17 @@ class Diode(DeviceGroup):
         cdb = np.where(fwd, isat * (evd - 1.0), np.where(brk, -isat * evrev, -isat * (1 + arg)))
         g_rev = np.where(brk, isat * evrev / vtb, isat * 3 * arg / vr)
         gdb = np.where(fwd, isat * evd / vte, g_rev)
+        if np.any(self.isr > 0.0):  # recombination current, forward region only (ngspice)
+            with np.errstate(over="ignore"):
+                erec = np.exp(np.where(fwd, vd, 0.0) / self.vtr)
+            crec = self.isr * (erec - 1.0)
+            grec = self.isr * erec / self.vtr
+            u = 1.0 - vd / self.vj
+            t1 = u * u + 0.005
+            gen = t1 ** (0.5 * self.mj)
+            dgen = -self.mj * u / self.vj * t1 ** (0.5 * self.mj - 1.0)
+            cdb = np.where(fwd, cdb + crec * gen, cdb)
+            gdb = np.where(fwd, gdb + grec * gen + crec * dgen, gdb)
         cd, gd = cdb, gdb
         knee = np.where(fwd, self.ikf, self.ikr)
         use = (knee > 0) & np.where(fwd, cdb > 1e-18, cdb < -1e-18)
