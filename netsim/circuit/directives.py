@@ -37,7 +37,7 @@ UNSUPPORTED = {
     "sens": "sensitivity analysis (.sens)", "tf": "transfer-function analysis (.tf)",
     "hb": "harmonic balance (.hb)",
     "energy": "the energy ledger (.energy)", "if": "conditional netlists (.if)",
-    "csparam": ".csparam", "width": ".width",
+    "csparam": ".csparam",
 }
 FORMS = {
     "dc": ".dc <source> <start> <stop> <step> [<source2> <start2> <stop2> <step2>]",
@@ -313,4 +313,5 @@ HANDLERS = {
     "op": op, "dc": dc, "ac": ac, "tran": tran, "options": options, "option": options,
     "opt": options, "ic": ic, "nodeset": nodeset, "temp": temp, "print": prints,
     "plot": prints, "save": prints, "title": title, "end": title, "step": step, "data": data,
+    "width": title,  # output line width of ngspice's printer: nothing to do
 }
