@@ -148,17 +148,9 @@ class BatchRun:
         return self._split(self.sim.tran(tstep, tstop, tstart, tmax, uic, method), ["time"])
 
     def run(self, request) -> BatchResult:
-        a = request.args
-        if request.kind == "op":
-            return self.op()
-        if request.kind == "dc":
-            return self.dc(a["sweeps"])
-        if request.kind == "ac":
-            return self.ac(a["frequencies"])
-        if request.kind == "tran":
-            return self.tran(a["tstep"], a["tstop"], a.get("tstart", 0.0), a.get("tmax"),
-                             a.get("uic", False))
-        raise AnalysisError(f"analysis '.{request.kind}' is not supported", request.span)
+        from netsim.simulator import run_request
+
+        return run_request(self, request)
 
     def run_all(self, on_result=None) -> RunResults:
         """Every analysis card, each as one table with the varied parameters first."""

@@ -169,17 +169,7 @@ class Simulator:
 
     def run(self, request) -> AnalysisResult:
         """Run one AnalysisRequest from the netlist."""
-        a = request.args
-        if request.kind == "op":
-            return self.op()
-        if request.kind == "dc":
-            return self.dc(a["sweeps"])
-        if request.kind == "ac":
-            return self.ac(a["frequencies"])
-        if request.kind == "tran":
-            return self.tran(a["tstep"], a["tstop"], a.get("tstart", 0.0), a.get("tmax"),
-                             a.get("uic", False))
-        raise AnalysisError(f"analysis '.{request.kind}' is not supported", request.span)
+        return run_request(self, request)
 
     def run_all(self, on_result=None) -> RunResults:
         """Every analysis card in order; on_result(result) is called as each finishes.
@@ -194,6 +184,21 @@ class Simulator:
             if on_result is not None:
                 on_result(res)
         return results
+
+
+def run_request(target, request):
+    """Dispatch an AnalysisRequest to ``target``'s op/dc/ac/tran (a Simulator or a batch)."""
+    a = request.args
+    if request.kind == "op":
+        return target.op()
+    if request.kind == "dc":
+        return target.dc(a["sweeps"])
+    if request.kind == "ac":
+        return target.ac(a["frequencies"])
+    if request.kind == "tran":
+        return target.tran(a["tstep"], a["tstop"], a.get("tstart", 0.0), a.get("tmax"),
+                           a.get("uic", False))
+    raise AnalysisError(f"analysis '.{request.kind}' is not supported", request.span)
 
 
 def run_file(path: str | Path, on_result=None) -> RunResults:

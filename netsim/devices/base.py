@@ -194,6 +194,33 @@ def register(cls: type[DeviceGroup]) -> type[DeviceGroup]:
     return cls
 
 
+def compact_params(inst: Instance, family: str,
+                   known: dict[str, float | None]) -> dict[str, float]:
+    """Model-card parameters overridden by the instance's ``k=v`` values, over ``known``'s
+    defaults (a default of None: absent unless given). ``level`` is skipped unless known.
+
+    Raises ElaborationError (at the card) for a parameter the family does not know.
+    """
+    from netsim.errors import ElaborationError
+
+    out = {k: v for k, v in known.items() if v is not None}
+    sources = [(inst.model.params if inst.model is not None else {}, inst.model),
+               (inst.params, None)]
+    for params, card in sources:
+        for key, value in params.items():
+            name = key.lower()
+            if name == "level" and name not in known:
+                continue
+            if name not in known:
+                where = f"model '{card.name}'" if card is not None else f"'{inst.name}'"
+                span = (card.span if card is not None else None) or inst.span
+                raise ElaborationError(
+                    f"{family} {where}: parameter '{key}' is not supported", span,
+                    hint="supported: " + " ".join(sorted(known)))
+            out[name] = float(value)
+    return out
+
+
 def local_jacobian_zeros(shape_lead: tuple[int, ...], u: int) -> np.ndarray:
     """Zero array of shape (*shape_lead, u, u), the starting point of most Jacobians."""
     return np.zeros((*shape_lead, u, u))

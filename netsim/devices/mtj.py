@@ -94,6 +94,7 @@ from netsim.devices.base import (
     EvalContext,
     Evaluation,
     UnknownSpec,
+    compact_params,
     kelvin,
     register,
 )
@@ -115,17 +116,7 @@ def merged_params(inst: Instance) -> dict[str, float]:
     """Model parameters overridden by instance parameters (lower case; raise on unknown)."""
     if inst.model is None:
         raise ElaborationError(f"MTJ '{inst.name}' has no model", inst.span)
-    out: dict[str, float] = {}
-    for source, span in ((inst.model.params, inst.model.span or inst.span),
-                         (inst.params, inst.span)):
-        for key, value in source.items():
-            name = key.lower()
-            if name not in SUPPORTED:
-                raise ElaborationError(
-                    f"mtj '{inst.name}': parameter '{key}' is not supported", span,
-                    hint="supported: " + " ".join(sorted(SUPPORTED)))
-            out[name] = float(value)
-    return out
+    return compact_params(inst, "mtj", dict.fromkeys(SUPPORTED))
 
 
 def _level(inst: Instance) -> int:

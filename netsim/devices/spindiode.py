@@ -94,7 +94,15 @@ from __future__ import annotations
 import numpy as np
 
 from netsim.circuit.circuit import Instance
-from netsim.devices.base import BRANCH, DeviceGroup, EvalContext, Evaluation, UnknownSpec, register
+from netsim.devices.base import (
+    BRANCH,
+    DeviceGroup,
+    EvalContext,
+    Evaluation,
+    UnknownSpec,
+    compact_params,
+    register,
+)
 from netsim.errors import ElaborationError
 
 ALPHA_FLOOR = 0.02  # smallest alpha_eff / alpha (keeps the linear resonator stable)
@@ -102,29 +110,6 @@ _DEFAULTS = {"r0": 1e3, "fres": 1e9, "alpha": 0.01, "ksd_s": 0.0, "ksd_a": 8800.
              "ith": 10e-6}
 # unknown indices
 _P, _N, _I, _X, _Y, _H, _U = range(7)
-
-
-def compact_params(inst: Instance, family: str, defaults: dict[str, float]) -> dict[str, float]:
-    """Model-card parameters overridden by the instance's ``k=v`` values, with defaults.
-
-    Raises ElaborationError for a parameter the family does not know.
-    """
-    out = dict(defaults)
-    sources = [(inst.model.params if inst.model is not None else {}, inst.model),
-               (inst.params, None)]
-    for params, card in sources:
-        for key, value in params.items():
-            name = key.lower()
-            if name == "level":
-                continue
-            if name not in defaults:
-                where = f"model '{card.name}'" if card is not None else f"'{inst.name}'"
-                span = (card.span if card is not None else None) or inst.span
-                raise ElaborationError(
-                    f"{family} {where}: parameter '{key}' is not supported", span,
-                    hint="supported: " + " ".join(sorted(defaults)))
-            out[name] = float(value)
-    return out
 
 
 def _check(inst: Instance, family: str, ok: bool, message: str) -> None:

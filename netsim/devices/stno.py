@@ -66,8 +66,16 @@ from __future__ import annotations
 import numpy as np
 
 from netsim.circuit.circuit import Instance
-from netsim.devices.base import BRANCH, DeviceGroup, EvalContext, Evaluation, UnknownSpec, register
-from netsim.devices.spindiode import _check, compact_params
+from netsim.devices.base import (
+    BRANCH,
+    DeviceGroup,
+    EvalContext,
+    Evaluation,
+    UnknownSpec,
+    compact_params,
+    register,
+)
+from netsim.devices.spindiode import _check
 
 _DEFAULTS = {"r0": 1e3, "dr": 500.0, "f0": 1e9, "fnl": 0.0, "q": 2.0, "ith": 10e-6,
              "alpha": 0.01, "c0": 1e-3}
