@@ -61,6 +61,7 @@ class Assembler:
             else:
                 self.dynamic.append((k, g))
         self.limit_memory: dict[int, np.ndarray] = {}
+        self.initial_junctions = False
         # every family linear in x: one Newton step solves the system exactly
         self.is_linear = all(g.device.linear for g in cc.groups)
         self.restamp_linear()
@@ -112,8 +113,11 @@ class Assembler:
         vals = local[..., grp.rows, grp.cols].reshape(-1)[grp.jac_keep]
         return np.bincount(grp.jac_pos[grp.jac_keep], vals, minlength=self.nnz)
 
-    def reset_limiting(self) -> None:
+    def reset_limiting(self, initial: bool = False) -> None:
+        """Forget the previous iterate; with ``initial``, the next evaluation of each device is
+        at its SPICE first-iteration point (the start of an operating point)."""
         self.limit_memory.clear()
+        self.initial_junctions = initial
 
     # ------------------------------------------------------------------ assembly
     def assemble(
@@ -144,7 +148,12 @@ class Assembler:
             x_eval = xl
             if limiting:
                 old = self.limit_memory.get(k)
-                if old is not None:
+                if old is None and self.initial_junctions:
+                    start = dev.initial_point(xl)
+                    if start is not None:
+                        limited = True
+                        x_eval = start
+                elif old is not None:
                     lim = dev.limit(xl, old)
                     # limiters rebuild the vector arithmetically: compare with a tolerance
                     if lim is not None and np.max(np.abs(lim - xl), initial=0.0) > 1e-12:

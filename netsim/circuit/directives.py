@@ -25,7 +25,7 @@ OPTIONS = {"reltol", "abstol", "vntol", "chgtol", "trtol", "gmin", "itl1", "itl4
            "tnom", "temp", "defl", "defw", "defad", "defas", "solver", "gminsteps", "srcsteps",
            "maxord", "seed"}
 TEXT_OPTIONS = {"method": ("trap", "trapezoidal", "gear", "be", "euler"),
-                "solver": ("auto", "dense", "superlu")}
+                "solver": ("auto", "dense", "superlu", "klu")}
 # ngspice options that only affect its own bookkeeping/printing: accepted, no effect
 NO_EFFECT = {"acct", "noacct", "list", "nomod", "nopage", "node", "opts", "post", "norefvalue",
              "noinit", "warn", "itl2", "itl3", "itl5", "pivrel", "pivtol", "keepopinfo",

@@ -165,6 +165,12 @@ class DeviceGroup:
         """
         return False
 
+    def initial_point(self, x: np.ndarray) -> np.ndarray | None:
+        """Local unknowns (..., N, U) at which to evaluate the device in the first Newton
+        iteration of an operating point (SPICE's MODEINITJCT: junctions at their critical
+        voltage, MOSFETs at vgs = vto, vds = 0, vbs = -1), or None for x itself."""
+        return None
+
     def breakpoints(self, t_start: float, t_stop: float) -> np.ndarray:
         """Times in (t_start, t_stop] where the device's inputs have corners (sources)."""
         return np.empty(0)

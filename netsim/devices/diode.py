@@ -327,6 +327,13 @@ class Diode(DeviceGroup):
         """(N,) ngspice's first-iteration junction voltage: 0 when ``off``, else vcrit."""
         return np.where(self.off, 0.0, self.vcrit)
 
+    def initial_point(self, x: np.ndarray) -> np.ndarray:
+        """x with the junction (anode or its internal node) at the first-iteration voltage."""
+        out = np.array(x, dtype=float, copy=True)
+        j = 2 if self.has_rs else 0
+        out[..., j] = x[..., 1] + self.initial_junction_voltage()
+        return out
+
 
 def _match_breakdown(bv: float, cbv: float, isat: float, vt: float, vtb: float) -> float:
     """Breakdown knee voltage matching the current ``cbv`` at ``bv`` (SPICE iteration)."""

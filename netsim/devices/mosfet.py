@@ -363,6 +363,16 @@ class Mosfet1(DeviceGroup):
         out[..., 3] = s + self.typ * vbs
         return out
 
+    def initial_point(self, x: np.ndarray) -> np.ndarray:
+        """x moved so that (vgs, vds, vbs) are ngspice's first-iteration values (source' kept)."""
+        vgs, vds, vbs = np.moveaxis(self.initial_voltages(), -1, 0)
+        out = np.array(x, dtype=float, copy=True)
+        s = x[..., self.sp]
+        out[..., 1] = s + vgs
+        out[..., self.dp] = s + vds
+        out[..., 3] = s + vbs
+        return out
+
     def initial_voltages(self) -> np.ndarray:
         """(N, 3) ngspice's first-iteration (vgs, vds, vbs) in real polarity:
         (vto(T), 0, -1) for on devices, zeros for ``off`` ones."""
