@@ -90,18 +90,13 @@ class Simulator:
         prefix: only quantities of the copy whose names start with it (a batch variant),
         reported without it; prints: that variant's .print selection.
         """
-        cc = self.compiled
         prints = self.circuit.prints if prints is None else prints
         wanted = prints.get(kind) or prints.get("all")
         cols: dict[str, np.ndarray] = {}
         if wanted:
             items = [(name, self._quantity(name, x, prefix)) for name in wanted]
         else:
-            items = []
-            for k in np.nonzero(cc.public)[0]:
-                name = cc.names[k]
-                if name[2:].startswith(prefix):
-                    items.append((name[:2] + name[2 + len(prefix):], x[..., k]))
+            items = [(name, x[..., k]) for name, k in self.public_columns(prefix)]
         for name, value in items:
             if np.iscomplexobj(value):
                 re_name, im_name = complex_names(name)
@@ -110,6 +105,24 @@ class Simulator:
             else:
                 cols[name] = value
         return cols
+
+    def public_columns(self, prefix: str = "") -> list[tuple[str, int]]:
+        """(name without prefix, unknown index) of every public unknown under ``prefix``
+        (cached: a batch asks once per variant)."""
+        cache = self.__dict__.setdefault("_public_columns", {})
+        if not cache:
+            cc = self.compiled
+            for k in np.nonzero(cc.public)[0]:
+                name = cc.names[k]
+                dot = name.find(".", 2)
+                head = name[2:dot + 1] if dot > 0 and name[2] == "b" else ""
+                cache.setdefault(head, []).append((name[:2] + name[2 + len(head):], int(k)))
+                if head:
+                    cache.setdefault("", []).append((name, int(k)))
+        if prefix in cache:
+            return cache[prefix]
+        return [(n[:2] + n[2 + len(prefix):], k) for n, k in cache.get("", [])
+                if n[2:].startswith(prefix)]
 
     def _quantity(self, name: str, x: np.ndarray, prefix: str = "") -> np.ndarray:
         cc = self.compiled
