@@ -187,17 +187,9 @@ class Elaborator:
             if isinstance(st, ast.FuncDef):
                 scope.funcs[st.name] = st
             elif isinstance(st, ast.ModelDef):
-                if st.name in scope.models:
-                    prev = scope.models[st.name]
-                    raise ElaborationError(f"model '{st.name}' is defined twice", st.span,
-                                           notes=(f"first defined at {prev.span}",))
-                scope.models[st.name] = st
+                _define_once(scope.models, st, "model")
             elif isinstance(st, ast.SubcktDef):
-                if st.name in scope.subckts:
-                    prev = scope.subckts[st.name]
-                    raise ElaborationError(f"subcircuit '{st.name}' is defined twice", st.span,
-                                           notes=(f"first defined at {prev.span}",))
-                scope.subckts[st.name] = st
+                _define_once(scope.subckts, st, "subcircuit")
             elif isinstance(st, ast.Directive) and st.name == "global":
                 for a in st.atoms:
                     if isinstance(a, ast.Token):
@@ -395,6 +387,14 @@ class Elaborator:
                                                  if i.family == "inductor"}))
                 values.append(float(target.params["l"]) / float(target.params.get("m", 1.0)))
             inst.params["l1"], inst.params["l2"] = values
+
+
+def _define_once(table: dict, st, what: str) -> None:
+    """Add a .model/.subckt definition to its scope's table; a second one is an error."""
+    if st.name in table:
+        raise ElaborationError(f"{what} '{st.name}' is defined twice", st.span,
+                               notes=(f"first defined at {table[st.name].span}",))
+    table[st.name] = st
 
 
 def _combine_steps(cards: list[list[dict[str, float]]]) -> list[dict[str, float]]:
