@@ -69,12 +69,6 @@ class CompiledCircuit:
     held: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     held_value: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
-    def group_of(self, instance_name: str) -> tuple[CompiledGroup, int] | None:
-        """(group, local index) holding an instance, or None."""
-        for group in self.groups:
-            if instance_name in group.device.names:
-                return group, group.device.names.index(instance_name)
-        return None
 
 
 def _family_class(inst: Instance) -> type[DeviceGroup]:

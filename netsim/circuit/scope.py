@@ -30,7 +30,6 @@ class Scope:
     funcs: dict[str, ast.FuncDef] = field(default_factory=dict)
     models: dict[str, ast.ModelDef] = field(default_factory=dict)
     subckts: dict[str, ast.SubcktDef] = field(default_factory=dict)
-    model_scope: dict[str, Scope] = field(default_factory=dict)
     overrides: dict[str, float] = field(default_factory=dict)  # values replacing .param cards
 
     def chain(self) -> ChainMap:

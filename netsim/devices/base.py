@@ -227,11 +227,6 @@ def compact_params(inst: Instance, family: str,
     return out
 
 
-def local_jacobian_zeros(shape_lead: tuple[int, ...], u: int) -> np.ndarray:
-    """Zero array of shape (*shape_lead, u, u), the starting point of most Jacobians."""
-    return np.zeros((*shape_lead, u, u))
-
-
 def kelvin(celsius: float) -> float:
     """Degrees Celsius to kelvin (SPICE's CONSTCtoK = 273.15)."""
     return celsius + 273.15
