@@ -77,7 +77,6 @@ class Simulator:
     def operating_point(self, t: float | None = None,
                         hold_ic: bool = False) -> tuple[np.ndarray, int]:
         """(x, Newton iterations) at the DC operating point (t=0.0: transient's initial point)."""
-        self.assembler.reset_limiting(initial=True)
         hold = self.clamp(self.circuit.ic) if hold_ic else None
         nodeset = self.clamp(self.circuit.nodeset) if self.circuit.nodeset else None
         return solve_op(self, self.ctx(t), hold=hold, nodeset=nodeset)

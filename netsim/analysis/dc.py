@@ -61,7 +61,6 @@ def run_dc(sim, sweeps: list[tuple[str, np.ndarray]],
     x = None
     nominal = [[grp.device.dc_value(name) for (grp, _), name in zip(group, names)]
                for group, names in zip(setters, targets)]
-    sim.assembler.reset_limiting(initial=True)
     for vo in outer_vals:
         if outer:
             _apply(sim, setters[1], vo)

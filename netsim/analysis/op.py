@@ -68,10 +68,13 @@ def solve_op(
     ConvergenceError naming the worst node and device."""
     tol = sim.tol
     x = sim.initial_guess() if x0 is None else np.array(x0, dtype=float)
+    x0_fresh = x if x0 is None else None  # a cold start gets SPICE's first-iteration points
     total = 0
 
     def run(x_start, c: EvalContext, gshunt=0.0, clamp=hold, maxiter=tol.itl1, pol=False):
         nonlocal total
+        if x_start is x0_fresh:  # a cold start: SPICE's first-iteration junction points
+            sim.assembler.reset_limiting(initial=True)
         out = newton(static_system(sim, c, gshunt, clamp), x_start, sim.solver, tol.reltol,
                      sim.atol, maxiter, polish=pol, linear=sim.assembler.is_linear)
         total += out.iterations
@@ -96,9 +99,24 @@ def solve_op(
         return out.x, total
 
     # source stepping: ramp every independent source from 0 to its value
-    out = _source_stepping(sim, ctx, run)
+    out = _source_stepping(sim, ctx, run, x)
     if out is not None and out.converged:
         return out.x, total
+
+    if sim.solver.name != "superlu" and "solver" not in sim.circuit.options:
+        # KLU's and LAPACK's pivoting can fail on the nearly singular Jacobians of cut-off
+        # devices at Newton's starting points where SuperLU's threshold pivoting copes
+        # (long CMOS inverter chains): retry once with it before giving up
+        from netsim.analysis.linalg import make_solver
+
+        fast = sim.solver
+        sim.solver = make_solver(sim.compiled.n, sim.compiled.indptr, sim.compiled.indices,
+                                 "superlu")
+        try:
+            return solve_op(sim, ctx, x0, hold=hold, nodeset=nodeset, where=where,
+                            polish=polish)
+        finally:
+            sim.solver = fast
 
     message, hint = describe_failure(sim.compiled, failure, where)
     raise ConvergenceError(message + " (gmin and source stepping also failed)", hint=hint)
@@ -116,8 +134,7 @@ def _gmin_stepping(sim, ctx, x, run) -> NewtonOutcome | None:
     return run(x_cur, ctx, pol=True)
 
 
-def _source_stepping(sim, ctx, run) -> NewtonOutcome | None:
-    x_cur = sim.initial_guess()
+def _source_stepping(sim, ctx, run, x_cur) -> NewtonOutcome | None:
     factor, step = 0.0, 0.1
     base = EvalContext(t=ctx.t, srcfact=0.0, gmin=ctx.gmin)
     out = run(x_cur, base)
