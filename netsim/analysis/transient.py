@@ -242,7 +242,10 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
             last[0] = (a, xv)
             return a.i + a0 * a.q + b, a.g + a0 * a.c, a.limited
 
-        out = newton(system, x, sim.solver, tol.reltol, sim.atol, tol.itl4,
+        # predictor: extrapolate the last two points (Newton starts closer to the answer)
+        guess = x if len(sols) < 2 or at_breakpoint or asm.is_linear else \
+            x + (x - sols[-2]) * (delta / steps[-1])
+        out = newton(system, guess, sim.solver, tol.reltol, sim.atol, tol.itl4,
                      linear=asm.is_linear)
         iterations += out.iterations
         if not out.converged:
