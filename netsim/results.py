@@ -33,6 +33,7 @@ class AnalysisResult:
     columns: dict[str, np.ndarray]
     stats: dict[str, Any] = field(default_factory=dict)
     raw: np.ndarray | None = field(default=None, repr=False)  # solutions (points, n), unwritten
+    plot_x: str | None = None  # the x axis of --plot (`.plot tran i(v1) vs v(a)`)
 
     def __getitem__(self, key: str) -> np.ndarray:
         key = key.lower()
@@ -94,9 +95,9 @@ class AnalysisResult:
             vals = [float(np.asarray(self.columns[n]).reshape(-1)[0]) for n in names]
             ax.barh(names, vals)
         else:
-            xname = names[0]
+            xname = self.plot_x if self.plot_x in self.columns else names[0]
             xs = self.columns[xname]
-            for n in names[1:]:
+            for n in [n for n in names[1:] if n != xname]:
                 if self.kind == "ac" and n[1] == "i":
                     continue
                 ys = self[n[0] + n[2:]] if self.kind == "ac" and n[1] == "r" else self.columns[n]

@@ -193,6 +193,7 @@ class Simulator:
         results = RunResults(title=self.circuit.title)
         for request in self.circuit.analyses:
             res = results.add(self.run(request))
+            res.plot_x = self.circuit.plot_x.get(res.kind) or self.circuit.plot_x.get("all")
             if on_result is not None:
                 on_result(res)
         return results

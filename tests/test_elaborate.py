@@ -138,3 +138,20 @@ N1 a 0 mem
     with pytest.raises(ElaborationError, match="'n1' has no state 'y'"):
         elaborate_text("t\nV1 a 0 1\nN1 a 0 mem\n.model mem hp\n.print tran x(n1, y)\n"
                        ".tran 1m 1\n.end\n")
+
+
+def test_plot_vs_sets_the_x_axis_of_the_plot(tmp_path) -> None:
+    res = netsim.run_text("""xy
+V1 a 0 sin(0 1 1k)
+R1 a 0 1k
+.plot tran i(v1) vs v(a)
+.tran 10u 1m
+.end
+""")
+    tran = res.tran
+    assert tran.plot_x == "v(a)"
+    assert list(tran.columns) == ["time", "i(v1)", "v(a)"]
+    tran.plot(tmp_path / "xy.png")
+    assert (tmp_path / "xy.png").stat().st_size > 0
+    with pytest.raises(ElaborationError, match="'vs' goes once"):
+        elaborate_text("t\nV1 a 0 1\nR1 a 0 1\n.plot tran vs v(a)\n.tran 1 2\n.end\n")

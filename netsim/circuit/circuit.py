@@ -86,6 +86,7 @@ class Circuit:
     ic: dict[str, float] = field(default_factory=dict)
     nodeset: dict[str, float] = field(default_factory=dict)
     prints: dict[str, list[str]] = field(default_factory=dict)  # analysis kind -> names
+    plot_x: dict[str, str] = field(default_factory=dict)  # kind -> x quantity (.plot ... vs x)
     warnings: list[Any] = field(default_factory=list)
     file: str = ""
     steps: list[dict[str, float]] = field(default_factory=list)  # .step variants

@@ -214,27 +214,37 @@ def prints(elab, d, scope):
     if any(isinstance(a, ast.Token) and a.text == "all" for a in atoms):
         return
     names = elab.circuit.prints.setdefault(kind, [])
+    vs = [k for k, a in enumerate(atoms) if isinstance(a, ast.Token) and a.text == "vs"]
+    if vs:  # `.plot tran i(v1) vs v(a)`: the quantity after `vs` is the plot's x axis
+        k = vs[0]
+        if d.name != "plot" or len(vs) > 1 or k == 0 or k != len(atoms) - 2:
+            raise ElaborationError("'vs' goes once, before the last quantity, on a .plot card",
+                                   atoms[k].span, hint="write it as `.plot tran i(v1) vs v(a)`")
+        atoms = atoms[:k] + atoms[k + 1:]
+        elab.circuit.plot_x[kind] = _output_name(elab, atoms[-1])
     for a in atoms:
-        if isinstance(a, ast.Group) and a.name in ("v", "i", "x") and 1 <= len(a.args) <= 2 \
-                and all(isinstance(x, ast.Token) for x in a.args):
-            if a.name == "x" and len(a.args) == 2:  # internal state: x(device, state)
-                name = f"x({elab.element_name(a.args[0].text)}#{a.args[1].text})"
-            elif a.name == "x":
-                raise ElaborationError("x() takes a device and a state name, e.g. x(n1, m)",
-                                       a.span)
-            elif a.name == "v":
-                name = "v(" + ",".join(elab.node(x) for x in a.args) + ")"
-            elif len(a.args) == 1:
-                name = f"i({elab.element_name(a.args[0].text)})"
-            else:
-                raise ElaborationError("i() takes one element name", a.span)
-            names.append(name)
-            elab.output_spans[name] = a.span
-            continue
-        raise ElaborationError(
-            f"cannot output {describe(a)}", span_of(a),
-            hint="outputs are v(node), v(node1,node2), i(vsource) or x(device, state) for a "
-            "device's internal state; complex AC values are written as real/imaginary columns")
+        name = _output_name(elab, a)
+        names.append(name)
+        elab.output_spans[name] = a.span
+
+
+def _output_name(elab, a) -> str:
+    """The output column name of a .print/.plot item: v(n), v(a,b), i(v1), x(dev#state)."""
+    if isinstance(a, ast.Group) and a.name in ("v", "i", "x") and 1 <= len(a.args) <= 2 \
+            and all(isinstance(x, ast.Token) for x in a.args):
+        if a.name == "x" and len(a.args) == 2:  # internal state: x(device, state)
+            return f"x({elab.element_name(a.args[0].text)}#{a.args[1].text})"
+        if a.name == "x":
+            raise ElaborationError("x() takes a device and a state name, e.g. x(n1, m)", a.span)
+        if a.name == "v":
+            return "v(" + ",".join(elab.node(x) for x in a.args) + ")"
+        if len(a.args) == 1:
+            return f"i({elab.element_name(a.args[0].text)})"
+        raise ElaborationError("i() takes one element name", a.span)
+    raise ElaborationError(
+        f"cannot output {describe(a)}", span_of(a),
+        hint="outputs are v(node), v(node1,node2), i(vsource) or x(device, state) for a "
+        "device's internal state; complex AC values are written as real/imaginary columns")
 
 
 def step(elab, d, scope):
