@@ -29,8 +29,9 @@ class Tolerances:
     gmin: float = 1e-12  # S
     itl1: int = 100  # DC iteration limit
     itl4: int = 10  # transient iteration limit per time point
-    gminsteps: int = 10
-    srcsteps: int = 10
+    gminsteps: int = 10  # 0 turns gmin stepping off
+    srcsteps: int = 10  # 0 turns source stepping off
+    maxord: int = 2  # 1: the transient never raises the order above backward Euler
 
     @classmethod
     def from_options(cls, options: dict) -> Tolerances:

@@ -94,12 +94,12 @@ def solve_op(
     failure = out
 
     # gmin stepping: a shunt on every node from 1e-2 S down, decade by decade
-    out = _gmin_stepping(sim, ctx, x, run)
+    out = _gmin_stepping(sim, ctx, x, run) if tol.gminsteps > 0 else None
     if out is not None and out.converged:
         return out.x, total
 
     # source stepping: ramp every independent source from 0 to its value
-    out = _source_stepping(sim, ctx, run, x)
+    out = _source_stepping(sim, ctx, run, x) if tol.srcsteps > 0 else None
     if out is not None and out.converged:
         return out.x, total
 

@@ -292,7 +292,7 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
                         hint="relax reltol/trtol in .options or check for discontinuous sources",
                     )
                 continue
-            if order == 1 and method != "be":
+            if order == 1 and method != "be" and tol.maxord > 1:
                 delta2 = min(2.0 * delta, lte_step(method, 2, *args))
                 if delta2 > 1.05 * delta:
                     new_order = 2
