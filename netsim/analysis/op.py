@@ -123,15 +123,25 @@ def solve_op(
 
 
 def _gmin_stepping(sim, ctx, x, run) -> NewtonOutcome | None:
-    gshunt = 1e-2
-    x_cur = x
+    """Dynamic gmin stepping (as ngspice's): a shunt on every node from 1e-2 S, divided by a
+    factor after each converged solve; a failed step goes back to the last converged shunt
+    with a smaller factor (its fourth root), until the shunt is below gmin."""
+    gshunt, factor = 1e-2, 10.0
+    out = run(x, ctx, gshunt=gshunt)
+    if not out.converged:
+        return None
+    x_good = out.x
     while gshunt > sim.tol.gmin:
-        out = run(x_cur, ctx, gshunt=gshunt)
-        if not out.converged:
-            return None
-        x_cur = out.x
-        gshunt /= 10.0
-    return run(x_cur, ctx, pol=True)
+        trial = gshunt / factor
+        out = run(x_good, ctx, gshunt=trial)
+        if out.converged:
+            gshunt, x_good = trial, out.x
+            factor = min(factor * factor, 10.0)
+        else:
+            factor = factor ** 0.25
+            if factor < 1.00005:
+                return None
+    return run(x_good, ctx, pol=True)
 
 
 def _source_stepping(sim, ctx, run, x_cur) -> NewtonOutcome | None:
