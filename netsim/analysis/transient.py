@@ -219,7 +219,7 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
         next_bp = bps[bi] if bi < len(bps) else tstop
         if fixed_step is not None:
             delta = min(fixed_step, tstop - t)
-            hit, at_breakpoint = False, False
+            at_breakpoint = False
         if at_breakpoint:
             order = 1
             delta = min(delta, 0.1 * min(save_delta, next_bp - t))
