@@ -103,21 +103,6 @@ def solve_op(
     if out is not None and out.converged:
         return out.x, total
 
-    if sim.solver.name != "superlu" and "solver" not in sim.circuit.options:
-        # KLU's and LAPACK's pivoting can fail on the nearly singular Jacobians of cut-off
-        # devices at Newton's starting points where SuperLU's threshold pivoting copes
-        # (long CMOS inverter chains): retry once with it before giving up
-        from netsim.analysis.linalg import make_solver
-
-        fast = sim.solver
-        sim.solver = make_solver(sim.compiled.n, sim.compiled.indptr, sim.compiled.indices,
-                                 "superlu")
-        try:
-            return solve_op(sim, ctx, x0, hold=hold, nodeset=nodeset, where=where,
-                            polish=polish)
-        finally:
-            sim.solver = fast
-
     message, hint = describe_failure(sim.compiled, failure, where)
     raise ConvergenceError(message + " (gmin and source stepping also failed)", hint=hint)
 
