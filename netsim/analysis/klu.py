@@ -50,72 +50,39 @@ class KLUUnavailableError(ImportError):
     """The KLU backend was requested but kvxopt (which ships libklu) is not usable."""
 
 
-class KLUCommonLong(ctypes.Structure):
-    """``klu_l_common`` of KLU 1.3 (SuiteSparse 4.4): parameters and statistics, int64 fields.
+def _common_fields(integer) -> list[tuple[str, object]]:
+    """Fields of KLU 1.3's (SuiteSparse 4.4) ``klu_common``: parameters then statistics; the
+    integer type is int for ``klu_*`` and int64 for ``klu_l_*``."""
+    def ints(*names: str) -> list[tuple[str, object]]:
+        return [(n, integer) for n in names]
 
-    The layout (192 bytes on LP64) is checked against ``klu_l_defaults`` when the library is
-    loaded; see :func:`_check_layout`.
-    """
+    def doubles(*names: str) -> list[tuple[str, object]]:
+        return [(n, ctypes.c_double) for n in names]
 
-    _fields_ = [
-        # parameters
-        ("tol", ctypes.c_double),
-        ("memgrow", ctypes.c_double),
-        ("initmem_amd", ctypes.c_double),
-        ("initmem", ctypes.c_double),
-        ("maxwork", ctypes.c_double),
-        ("btf", ctypes.c_int64),
-        ("ordering", ctypes.c_int64),
-        ("scale", ctypes.c_int64),
+    return [
+        *doubles("tol", "memgrow", "initmem_amd", "initmem", "maxwork"),
+        *ints("btf", "ordering", "scale"),
         ("user_order", ctypes.c_void_p),
         ("user_data", ctypes.c_void_p),
-        ("halt_if_singular", ctypes.c_int64),
-        # statistics
-        ("status", ctypes.c_int64),
-        ("nrealloc", ctypes.c_int64),
-        ("structural_rank", ctypes.c_int64),
-        ("numerical_rank", ctypes.c_int64),
-        ("singular_col", ctypes.c_int64),
-        ("noffdiag", ctypes.c_int64),
-        ("flops", ctypes.c_double),
-        ("rcond", ctypes.c_double),
-        ("condest", ctypes.c_double),
-        ("rgrowth", ctypes.c_double),
-        ("work", ctypes.c_double),
+        *ints("halt_if_singular", "status", "nrealloc", "structural_rank", "numerical_rank",
+              "singular_col", "noffdiag"),
+        *doubles("flops", "rcond", "condest", "rgrowth", "work"),
         ("memusage", ctypes.c_size_t),
         ("mempeak", ctypes.c_size_t),
     ]
+
+
+class KLUCommonLong(ctypes.Structure):
+    """``klu_l_common``: int64 fields, 192 bytes on LP64; the layout is checked against
+    ``klu_l_defaults`` when the library is loaded (see :func:`_check_layout`)."""
+
+    _fields_ = _common_fields(ctypes.c_int64)
 
 
 class KLUCommon(ctypes.Structure):
-    """``klu_common`` (int32 fields, 160 bytes on LP64); only used to verify the layout."""
+    """``klu_common`` (int fields, 160 bytes on LP64); only used to verify the layout."""
 
-    _fields_ = [
-        ("tol", ctypes.c_double),
-        ("memgrow", ctypes.c_double),
-        ("initmem_amd", ctypes.c_double),
-        ("initmem", ctypes.c_double),
-        ("maxwork", ctypes.c_double),
-        ("btf", ctypes.c_int),
-        ("ordering", ctypes.c_int),
-        ("scale", ctypes.c_int),
-        ("user_order", ctypes.c_void_p),
-        ("user_data", ctypes.c_void_p),
-        ("halt_if_singular", ctypes.c_int),
-        ("status", ctypes.c_int),
-        ("nrealloc", ctypes.c_int),
-        ("structural_rank", ctypes.c_int),
-        ("numerical_rank", ctypes.c_int),
-        ("singular_col", ctypes.c_int),
-        ("noffdiag", ctypes.c_int),
-        ("flops", ctypes.c_double),
-        ("rcond", ctypes.c_double),
-        ("condest", ctypes.c_double),
-        ("rgrowth", ctypes.c_double),
-        ("work", ctypes.c_double),
-        ("memusage", ctypes.c_size_t),
-        ("mempeak", ctypes.c_size_t),
-    ]
+    _fields_ = _common_fields(ctypes.c_int)
 
 
 _lib: ctypes.CDLL | None = None
