@@ -14,7 +14,16 @@ from __future__ import annotations
 import numpy as np
 
 from netsim.circuit.circuit import Instance
-from netsim.devices.base import BRANCH, DeviceGroup, EvalContext, Evaluation, UnknownSpec, register
+from netsim.devices.base import (
+    BRANCH,
+    DeviceGroup,
+    EvalContext,
+    Evaluation,
+    UnknownSpec,
+    kelvin,
+    register,
+)
+from netsim.devices.junction import temperature_kelvin
 from netsim.errors import ElaborationError
 
 
@@ -33,17 +42,6 @@ def _two_terminal_stamp(lead: tuple[int, ...], value: np.ndarray) -> np.ndarray:
     return out
 
 
-def _instance_temperature(instances: list[Instance], temp: float) -> np.ndarray:
-    """(N,) instance temperatures in °C: ``temp=`` if given, else circuit temp + ``dtemp``."""
-    return np.array(
-        [
-            float(inst.params["temp"]) if "temp" in inst.params
-            else temp + float(inst.params.get("dtemp", 0.0))
-            for inst in instances
-        ]
-    )
-
-
 @register
 class Resistor(DeviceGroup):
     """R: ``i = (v+ - v-) / R(T)``; params r (ohm), tc1 (1/K), tc2 (1/K^2), m, temp, dtemp."""
@@ -55,9 +53,8 @@ class Resistor(DeviceGroup):
     def __init__(self, instances: list[Instance], temp: float, tnom: float) -> None:
         super().__init__(instances, temp, tnom)
         r = _array(instances, "r", np.nan)
-        dt = _instance_temperature(instances, temp) - tnom
+        dt = np.array([temperature_kelvin(i.params, temp) for i in instances]) - kelvin(tnom)
         factor = 1.0 + _array(instances, "tc1", 0.0) * dt + _array(instances, "tc2", 0.0) * dt**2
-        self.r_nominal = r
         self.factor = factor
         for inst, value in zip(instances, r * factor):
             if not np.isfinite(value) or value == 0.0:
