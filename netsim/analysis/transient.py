@@ -176,9 +176,7 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
     tol = sim.tol
     asm = sim.assembler
     for grp in sim.compiled.groups:
-        bind = getattr(grp.device, "bind_transient", None)
-        if bind is not None:
-            bind(tstep, tstop)
+        grp.device.bind_transient(tstep, tstop)
     asm.restamp_linear()
     bps = _breakpoints(sim, tstop)
     rng = np.random.default_rng(int(sim.circuit.options.get("seed", 0)))

@@ -151,6 +151,10 @@ class DeviceGroup:
         """Junction-limited version of x_new (..., N, U) given the previous iterate, or None."""
         return None
 
+    def bind_transient(self, tstep: float, tstop: float) -> None:
+        """Called before a transient: resolve defaults that depend on tstep/tstop (s), as
+        SPICE's waveforms do. Default: nothing."""
+
     def start(self, rng: np.random.Generator) -> None:
         """Called when a transient starts, with the analysis' seeded generator (stochastic
         devices draw their first random numbers here). Default: nothing."""
