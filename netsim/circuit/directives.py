@@ -1,8 +1,9 @@
 """Dot cards other than definitions: analyses, options, initial conditions, outputs.
 
 Supported: ``.op``, ``.dc`` (one or two nested sources), ``.ac dec|oct|lin``, ``.tran tstep
-tstop [tstart [tmax]] [uic]``, ``.options``, ``.ic``, ``.nodeset``, ``.temp``,
-``.print``/``.plot``/``.save``, ``.title``, ``.end``. Anything else is an error at the card.
+tstop [tstart [tmax]] [uic]``, ``.hb`` (harmonic balance), ``.rfdc`` (weak-RF DC response),
+``.options``, ``.ic``, ``.nodeset``, ``.temp``, ``.print``/``.plot``/``.save``, ``.title``,
+``.end``. Anything else is an error at the card.
 """
 
 from __future__ import annotations
@@ -35,7 +36,6 @@ UNSUPPORTED = {
     "four": "Fourier analysis (.four)", "noise": "noise analysis (.noise)",
     "disto": "distortion analysis (.disto)", "pz": "pole-zero analysis (.pz)",
     "sens": "sensitivity analysis (.sens)", "tf": "transfer-function analysis (.tf)",
-    "hb": "harmonic balance (.hb)",
     "energy": "the energy ledger (.energy)", "if": "conditional netlists (.if)",
     "csparam": ".csparam",
 }
@@ -47,8 +47,13 @@ FORMS = {
     "step": ".step [lin|dec|oct] param <name> <start> <stop> <step|points>  or  "
             ".step param <name> list <v1> <v2> ...  or  .step data=<table>",
     "data": ".data <table> <param1> <param2> ... <row1 values> <row2 values> ...",
+    "hb": ".hb <f1> [<f2> ...] [nharm=<N>] [mix=<M>] [osc=<node>] [solver=direct|gmres] "
+          "[points=<samples per period>]",
+    "rfdc": ".rfdc [maxrel=<validity bound>]",
 }
-PRINT_KINDS = {"op", "dc", "ac", "tran", "hb"}
+HB_TEXT = {"solver": ("direct", "gmres")}
+HB_NUMBERS = ("nharm", "mix", "points", "oversample", "maxiter", "tol")
+PRINT_KINDS = {"op", "dc", "ac", "tran", "hb", "rfdc"}
 
 
 def apply(elab: Elaborator, d: ast.Directive, scope: Scope) -> None:
@@ -146,6 +151,70 @@ def tran(elab, d, scope):
     elab.circuit.analyses.append(AnalysisRequest(
         "tran", {"tstep": tstep, "tstop": tstop, "tstart": tstart, "tmax": tmax, "uic": uic},
         d.span))
+
+
+def hb(elab, d, scope):
+    """``.hb f1 [f2 ...] nharm=N [mix=M] [osc=node] [solver=direct|gmres] [points=K]``.
+
+    Tones f1.. (Hz, > 0, distinct); nharm (default 5) the harmonics of each tone; mix the
+    largest total order |k1| + |k2| + ... of a mixing product (default nharm: diamond
+    truncation); osc=node makes it autonomous (f1 is then the starting guess of the free-running
+    frequency and the phase of the node's first harmonic is fixed); points: samples per period
+    of the time waveforms written to hb_time.csv (single tone or autonomous; 0 = none).
+    """
+    tones = [scope.value(a) for a in d.atoms]
+    if not tones:
+        raise ElaborationError("'.hb' needs at least one tone frequency", d.span,
+                               hint=f"write it as `{FORMS['hb']}`")
+    for a, f in zip(d.atoms, tones):
+        if not f > 0.0:
+            raise ElaborationError(f"'.hb' tone frequencies must be > 0, got {f:g}", span_of(a))
+    args: dict = {"tones": tones, "nharm": 5, "spans": [span_of(a) for a in d.atoms]}
+    for p in d.params:
+        if p.name in HB_TEXT:
+            word = getattr(p.value, "text", None)
+            if word not in HB_TEXT[p.name]:
+                raise ElaborationError(
+                    f"'.hb {p.name}' must be one of {', '.join(HB_TEXT[p.name])}, got "
+                    f"{describe(p.value)}", span_of(p.value))
+            args[p.name] = word
+        elif p.name == "osc":
+            word = getattr(p.value, "text", None)
+            if word is None:
+                raise ElaborationError(f"'.hb osc=' needs a node name, got {describe(p.value)}",
+                                       span_of(p.value), hint="write e.g. `osc=out`")
+            args["osc"] = elab.node(p.value)
+            args["osc_span"] = span_of(p.value)
+        elif p.name in HB_NUMBERS:
+            value = scope.value(p.value)
+            if p.name in ("nharm", "mix", "points") and (value != int(value) or value < 0):
+                raise ElaborationError(f"'.hb {p.name}' must be a non-negative integer, got "
+                                       f"{value:g}", span_of(p.value))
+            args[p.name] = int(value) if p.name in ("nharm", "mix", "points") else value
+        else:
+            raise ElaborationError(f"unknown .hb parameter '{p.name}'", p.span,
+                                   hint=did_you_mean(p.name, set(HB_NUMBERS) | set(HB_TEXT)
+                                                     | {"osc"})
+                                   or f"write it as `{FORMS['hb']}`")
+    if "osc" in args and len(tones) != 1:
+        raise ElaborationError("autonomous .hb (osc=) takes exactly one tone: the starting "
+                               "guess of the oscillation frequency", d.span)
+    elab.circuit.analyses.append(AnalysisRequest("hb", args, d.span))
+
+
+def rfdc(elab, d, scope):
+    """``.rfdc [maxrel=<bound>]``: DC outputs under weak RF drive, to second order in the RF
+    amplitudes (netsim.analysis.rfdc)."""
+    if d.atoms:
+        raise ElaborationError("'.rfdc' takes only name=value parameters", span_of(d.atoms[0]),
+                               hint=f"write it as `{FORMS['rfdc']}`")
+    args: dict = {}
+    for p in d.params:
+        if p.name != "maxrel":
+            raise ElaborationError(f"unknown .rfdc parameter '{p.name}'", p.span,
+                                   hint=f"write it as `{FORMS['rfdc']}`")
+        args["maxrel"] = scope.value(p.value)
+    elab.circuit.analyses.append(AnalysisRequest("rfdc", args, d.span))
 
 
 def options(elab, d, scope):
@@ -324,4 +393,5 @@ HANDLERS = {
     "opt": options, "ic": ic, "nodeset": nodeset, "temp": temp, "print": prints,
     "plot": prints, "save": prints, "title": title, "end": title, "step": step, "data": data,
     "width": title,  # output line width of ngspice's printer: nothing to do
+    "hb": hb, "rfdc": rfdc,
 }

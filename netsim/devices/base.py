@@ -87,6 +87,28 @@ class UnknownSpec:
 BRANCH = UnknownSpec("branch", "i")
 
 
+@dataclass
+class SpectralExcitation:
+    """Periodic source terms of a group, for harmonic balance and weak-RF analyses.
+
+    Entry k adds the peak phasor ``value[k]`` (residual convention, as ``i``: a V source's
+    branch row gets -V, an I source's + row +I) to local row ``row[k]`` of instance
+    ``inst[k]`` at frequency ``freq[k]`` (Hz; 0 is the DC term, whose value is real), so that
+    the source term in time is ``Re sum_k value[k] exp(j 2 pi freq[k] t)``.
+    Shapes: all (L,).
+    """
+
+    inst: np.ndarray
+    row: np.ndarray
+    freq: np.ndarray
+    value: np.ndarray
+
+    @staticmethod
+    def concatenate(parts: list[SpectralExcitation]) -> SpectralExcitation:
+        return SpectralExcitation(*(np.concatenate([getattr(p, f) for p in parts])
+                                    for f in ("inst", "row", "freq", "value")))
+
+
 class DeviceGroup:
     """Base class of all device families (subclasses register with ``@register``).
 
@@ -190,6 +212,16 @@ class DeviceGroup:
 
     def ac_excitation(self) -> np.ndarray | None:
         """(N, U) complex: the AC small-signal source term added to i (sources only)."""
+        return None
+
+    def spectral_excitation(self) -> SpectralExcitation | None:
+        """Periodic source terms for harmonic balance (families with ``time_varying``).
+
+        A family that returns them must make ``evaluate`` with ``ctx.srcfact == 0`` (and
+        ``ctx.t`` None) give its response without them: HB and the weak-RF analysis evaluate
+        the group that way and add these terms on the frequency grid. A time-varying family
+        that returns None cannot take part in those analyses (they stop with an error).
+        """
         return None
 
 

@@ -37,6 +37,7 @@ from netsim.devices.base import (
     DeviceGroup,
     EvalContext,
     Evaluation,
+    SpectralExcitation,
     UnknownSpec,
     register,
 )
@@ -384,6 +385,49 @@ class _SourceGroup(DeviceGroup):
                                                                                "right")]
         return self.bank.breakpoints(t_start, t_stop)
 
+    # ---- harmonic balance
+    #: local rows and signs of the source term in the residual (set by each family)
+    SOURCE_ROWS: tuple[tuple[int, float], ...] = ()
+
+    def spectral_excitation(self) -> SpectralExcitation:
+        """The periodic steady state of each source as spectral lines (peak phasors).
+
+        A constant source is a DC line. SIN(vo va freq td theta phase) is a DC line vo and a
+        line at freq with phasor va exp(j(phase - 90 deg - 2 pi freq td)) (the steady state of
+        a sine that started at td). Other waveforms (and SIN with damping theta != 0) are not
+        periodic and raise AnalysisError naming the source.
+        """
+        inst, freq, value = [], [], []
+        for k, wave in enumerate(self.bank.waveforms):
+            if wave is None:
+                inst.append(k)
+                freq.append(0.0)
+                value.append(self.dc[k])
+                continue
+            if wave.kind != "sin":
+                raise AnalysisError(
+                    f"source '{self.names[k]}' has a {wave.kind.upper()} waveform, which "
+                    "harmonic balance cannot represent",
+                    self.instances[k].span,
+                    hint="use SIN(vo va freq) or an RF port (P) for periodic excitation")
+            vo, va, f, td, theta, phase = wave.params()
+            if theta != 0.0 or f <= 0.0:
+                raise AnalysisError(
+                    f"source '{self.names[k]}': SIN needs freq > 0 and no damping (theta = 0) "
+                    "in harmonic balance", self.instances[k].span,
+                    hint="write SIN(vo va freq) with an explicit frequency")
+            ph = np.deg2rad(phase) - np.pi / 2 - 2 * np.pi * f * td
+            inst += [k, k]
+            freq += [0.0, f]
+            value += [vo, va * np.exp(1j * ph)]
+        rows, signs = zip(*self.SOURCE_ROWS)
+        m = len(rows)
+        return SpectralExcitation(
+            inst=np.repeat(np.array(inst, dtype=np.int64), m),
+            row=np.tile(np.array(rows, dtype=np.int64), len(inst)),
+            freq=np.repeat(np.array(freq, dtype=float), m),
+            value=(np.array(value, dtype=complex)[:, None] * np.array(signs)).ravel())
+
     # ---- .dc sweeps
     def _k(self, name: str) -> int:
         try:
@@ -429,6 +473,7 @@ class VoltageSource(_SourceGroup):
         return (BRANCH,)
 
     _JAC = np.array([[0.0, 0.0, 1.0], [0.0, 0.0, -1.0], [1.0, -1.0, 0.0]])
+    SOURCE_ROWS = ((2, -1.0),)
 
     def pattern(self) -> np.ndarray:
         return self._JAC != 0.0
@@ -458,6 +503,7 @@ class CurrentSource(_SourceGroup):
 
     family = "isource"
     terminals = ("p", "n")
+    SOURCE_ROWS = ((0, 1.0), (1, -1.0))
 
     def pattern(self) -> np.ndarray:
         return np.zeros((2, 2), dtype=bool)
