@@ -34,6 +34,8 @@ class AnalysisResult:
     stats: dict[str, Any] = field(default_factory=dict)
     raw: np.ndarray | None = field(default=None, repr=False)  # solutions (points, n), unwritten
     plot_x: str | None = None  # the x axis of --plot (`.plot tran i(v1) vs v(a)`)
+    # results written alongside this one (hb -> hb_time waveforms)
+    companions: list[AnalysisResult] = field(default_factory=list, repr=False)
 
     def __getitem__(self, key: str) -> np.ndarray:
         key = key.lower()
@@ -56,10 +58,11 @@ class AnalysisResult:
         return list(self.columns)
 
     def to_csv(self, path: str | Path) -> None:
-        """Write the contract CSV (op: name,value rows; others: one column per quantity)."""
+        """Write the contract CSV (op, rfdc: name,value rows; others: a column per quantity)."""
         with open(path, "w", newline="") as fh:
             w = csv.writer(fh)
-            if self.kind == "op" and all(np.size(v) == 1 for v in self.columns.values()):
+            if self.kind in ("op", "rfdc") and all(np.size(v) == 1
+                                                   for v in self.columns.values()):
                 w.writerow(["name", "value"])
                 for name, value in self.columns.items():
                     w.writerow([name, _fmt(float(np.asarray(value).reshape(-1)[0]))])
@@ -91,7 +94,7 @@ class AnalysisResult:
 
         fig, ax = plt.subplots(figsize=(8, 4.5))
         names = list(self.columns)
-        if self.kind == "op":
+        if self.kind in ("op", "rfdc"):
             vals = [float(np.asarray(self.columns[n]).reshape(-1)[0]) for n in names]
             ax.barh(names, vals)
         else:

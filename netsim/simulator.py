@@ -179,6 +179,23 @@ class Simulator:
         return run_tran(self, tstep, tstop, tstart, tmax, uic,
                         method or str(self.circuit.options.get("method", "trap")), fixed_step)
 
+    def hb(self, args: dict | None = None, **kwargs) -> AnalysisResult:
+        """Harmonic balance: ``sim.hb(tones=[1e9, 1.1e9], nharm=5)`` (the .hb card's
+        parameters). Returns the hb result; with ``points`` its ``companions`` hold the hb_time
+        waveforms."""
+        from netsim.analysis.hb import run_hb
+
+        parts = run_hb(self, {**(args or {}), **kwargs})
+        parts[0].companions = parts[1:]
+        return parts[0]
+
+    def rfdc(self, maxrel: float = 0.01) -> AnalysisResult:
+        """DC outputs under weak RF drive, exact to second order in the RF amplitudes
+        (netsim.analysis.rfdc); ``stats['validity']`` estimates the neglected orders."""
+        from netsim.analysis.rfdc import run_rfdc
+
+        return run_rfdc(self, maxrel)
+
     def run(self, request) -> AnalysisResult:
         """Run one AnalysisRequest from the netlist."""
         return run_request(self, request)
@@ -192,10 +209,13 @@ class Simulator:
             return self.batch(self.circuit.steps).run_all(on_result)
         results = RunResults(title=self.circuit.title)
         for request in self.circuit.analyses:
-            res = results.add(self.run(request))
-            res.plot_x = self.circuit.plot_x.get(res.kind) or self.circuit.plot_x.get("all")
-            if on_result is not None:
-                on_result(res)
+            first = self.run(request)
+            for res in (first, *first.companions):
+                results.add(res)
+                res.plot_x = (self.circuit.plot_x.get(res.kind)
+                              or self.circuit.plot_x.get("all"))
+                if on_result is not None:
+                    on_result(res)
         return results
 
 
@@ -208,9 +228,19 @@ def run_request(target, request):
         return target.dc(a["sweeps"])
     if request.kind == "ac":
         return target.ac(a["frequencies"])
+    if request.kind == "hb":
+        if not hasattr(target, "hb"):
+            raise AnalysisError("'.hb' does not run over .step variants yet", request.span,
+                                hint="run the variants one by one (Simulator.hb)")
+        return target.hb(a)
     if request.kind == "tran":
         return target.tran(a["tstep"], a["tstop"], a.get("tstart", 0.0), a.get("tmax"),
                            a.get("uic", False))
+    if request.kind == "rfdc":
+        if not hasattr(target, "rfdc"):
+            raise AnalysisError("'.rfdc' does not run over .step variants yet", request.span,
+                                hint="run the variants one by one (Simulator.rfdc)")
+        return target.rfdc(a.get("maxrel", 0.01))
     raise AnalysisError(f"analysis '.{request.kind}' is not supported", request.span)
 
 

@@ -106,6 +106,13 @@ EXPECTED: dict[str, tuple] = {
     "pwl_odd_values.net": (2, "PWL needs time-value pairs"),
     "sin_too_many_args.net": (2, "SIN takes at most 6 values"),
     "unknown_waveform.net": (2, "unknown waveform 'pulsee(...)'"),
+    # RF ports
+    "port_power_without_freq.net": (3, "RF port 'p1' has power= but no freq="),
+    "port_list_mismatch.net": (2, "RF port 'p1' has 2 frequencies but 3 power values"),
+    "port_unknown_param.net": (4, "unknown parameter 'pwr' on RF port 'p1'"),
+    "port_bad_freq.net": (2, "tone frequency must be > 0, got -2.3e+09"),
+    "port_z0_zero.net": (2, "RF port 'p1' has power= but z0=0; z0 must be > 0"),
+    "port_negative_watts.net": (2, "power must be >= 0 W, got -20"),
 }
 
 ERROR_LINE = re.compile(r"(?m)^(?:\S+: )?error: ")

@@ -35,7 +35,7 @@ from netsim.syntax.expr import compile_behavioural
 from netsim.syntax.parser import parse_file, parse_text
 
 GROUND_NAMES = {"0", "gnd"}
-BRANCH_FAMILIES = {"vsource", "inductor", "vcvs", "ccvs"}
+BRANCH_FAMILIES = {"vsource", "inductor", "vcvs", "ccvs", "port"}
 
 
 class Elaborator:
@@ -225,11 +225,11 @@ class Elaborator:
             what = elements.UNSUPPORTED.get(letter)
             if what:
                 raise ElaborationError(f"{what} are not supported ('{el.name}')", el.name_span,
-                                       hint="supported elements: R C L K V I E F G H B D M N X")
+                                       hint="supported elements: R C L K V I E F G H B D M N P X")
             raise ElaborationError(f"unknown element type '{letter.upper()}' ('{el.name}')",
                                    el.name_span,
                                    hint="element names start with one of R C L K V I E F G H B D "
-                                   "M N X")
+                                   "M N P X")
         self.add(handler(el, scope, self))
 
     def add(self, inst: Instance) -> None:
@@ -352,7 +352,7 @@ class Elaborator:
     def check_sweeps(self) -> None:
         """.dc sources must exist and be sweepable; .ic/.nodeset nodes must exist."""
         sweepable = {n: i for n, i in self.seen.items()
-                     if i.family in ("vsource", "isource", "resistor")}
+                     if i.family in ("vsource", "isource", "resistor", "port")}
         for request in self.circuit.analyses:
             if request.kind != "dc":
                 continue

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 from netsim.circuit.circuit import Instance
 from netsim.circuit.scope import Scope, describe, span_of
+from netsim.devices.port import PARAM_NAMES as PORT_PARAMS
+from netsim.devices.port import parse_port_card
 from netsim.devices.sources import parse_source_spec
 from netsim.errors import ElaborationError, did_you_mean
 from netsim.syntax import ast
@@ -36,6 +38,7 @@ FORMS = {
     "m": "M<name> d g s b <model> [w=..] [l=..] [ad=..] [as=..] [pd=..] [ps=..] [m=..]",
     "x": "X<name> node... <subckt> [params: k=v ...]",
     "n": "N<name> node... <model> [k=v ...]  with  .model <model> <type>(...)",
+    "p": "P<name> n+ n- [z0=50] [freq=2.1g power=-20dbm [phase=0]] [dc=0] [ac=<mag>]",
 }
 
 UNSUPPORTED = {
@@ -49,7 +52,6 @@ UNSUPPORTED = {
     "u": "uniform RC lines (U)",
     "y": "lossy lines (Y)",
     "a": "XSPICE code models (A)",
-    "p": "RF ports (P)",
 }
 
 ALLOWED_PARAMS = {
@@ -58,6 +60,7 @@ ALLOWED_PARAMS = {
     "l": {"l", "inductance", "ic", "m"},
     "d": {"area", "m", "ic", "temp", "dtemp", "off"},
     "m": {"w", "l", "ad", "as", "pd", "ps", "nrd", "nrs", "m", "ic", "off", "temp", "dtemp"},
+    "p": set(PORT_PARAMS),
 }
 
 
@@ -169,6 +172,16 @@ def source(el, scope, elab):
     spec = parse_source_spec(el.atoms[2:], el.params, lambda a: scope.value(a), el.span)
     family = "vsource" if el.name[0] == "v" else "isource"
     return elab.instance(el, family, nodes, {"spec": spec})
+
+
+def port(el, scope, elab):
+    """P<name> n+ n- z0=.. freq=.. power=.. [phase=..] [dc=..] [ac=..]: an RF port
+    (:mod:`netsim.devices.port`); several tones by lists, freq=[2.1g 2.3g]."""
+    nodes = _node_tokens(el, 2, "RF port", "n+ n-")
+    _extra_atoms(el, 2, "RF port")
+    params = parse_port_card(el.name, el.params, lambda a, what: scope.value(a, what),
+                             FORMS["p"])
+    return elab.instance(el, "port", nodes, params)
 
 
 def _expression_param(el: ast.Element, names: tuple[str, ...]):
@@ -358,4 +371,5 @@ HANDLERS = {
     "d": diode,
     "m": mosfet,
     "n": compact,
+    "p": port,
 }

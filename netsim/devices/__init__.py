@@ -8,6 +8,7 @@ from netsim.devices import (  # noqa: F401
     mosfet,
     mtj,
     passive,
+    port,
     sources,
     spindiode,
     stno,

@@ -120,6 +120,9 @@ class DeviceGroup:
     time_varying: True when evaluate depends on ctx.t (independent sources).
     compact: True for families instantiated as ``N<name> nodes <model>`` where the .model type
         equals ``family`` (memristors, MTJs, spin diodes, oscillators).
+    hold_in_periodic: held states also keep their DC line in harmonic balance (hysteretic
+        states: the periodic steady state is the one around the present state). False for
+        states held only to seed a transient (an oscillator's start-up amplitude).
     """
 
     family: ClassVar[str] = ""
@@ -127,6 +130,7 @@ class DeviceGroup:
     linear: ClassVar[bool] = False
     time_varying: ClassVar[bool] = False
     compact: ClassVar[bool] = False
+    hold_in_periodic: ClassVar[bool] = True
 
     def __init__(self, instances: list[Instance], temp: float, tnom: float) -> None:
         """Build parameter arrays (shape (N,)) from the instances.

@@ -96,6 +96,7 @@ class STNO(DeviceGroup):
     family = "stno"
     terminals = ("p", "n")
     compact = True
+    hold_in_periodic = False  # the seed only starts transients
 
     @classmethod
     def internal_unknowns(cls, inst: Instance) -> tuple[UnknownSpec, ...]:
