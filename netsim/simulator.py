@@ -189,12 +189,12 @@ class Simulator:
         parts[0].companions = parts[1:]
         return parts[0]
 
-    def rfdc(self, maxrel: float = 0.01) -> AnalysisResult:
+    def rfdc(self, maxrel: float = 0.01, validity: bool = True) -> AnalysisResult:
         """DC outputs under weak RF drive, exact to second order in the RF amplitudes
         (netsim.analysis.rfdc); ``stats['validity']`` estimates the neglected orders."""
         from netsim.analysis.rfdc import run_rfdc
 
-        return run_rfdc(self, maxrel)
+        return run_rfdc(self, maxrel, validity)
 
     def run(self, request) -> AnalysisResult:
         """Run one AnalysisRequest from the netlist."""
@@ -232,7 +232,7 @@ def run_request(target, request):
         if not hasattr(target, "hb"):
             raise AnalysisError("'.hb' does not run over .step variants yet", request.span,
                                 hint="run the variants one by one (Simulator.hb)")
-        return target.hb(a)
+        return target.hb({**a, "span": request.span})
     if request.kind == "tran":
         return target.tran(a["tstep"], a["tstop"], a.get("tstart", 0.0), a.get("tmax"),
                            a.get("uic", False))

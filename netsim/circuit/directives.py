@@ -47,11 +47,11 @@ FORMS = {
     "step": ".step [lin|dec|oct] param <name> <start> <stop> <step|points>  or  "
             ".step param <name> list <v1> <v2> ...  or  .step data=<table>",
     "data": ".data <table> <param1> <param2> ... <row1 values> <row2 values> ...",
-    "hb": ".hb <f1> [<f2> ...] [nharm=<N>] [mix=<M>] [osc=<node>] [solver=direct|gmres] "
+    "hb": ".hb <f1> [<f2> ...] [nharm=<N>] [mix=<M>] [osc=<node>] [solver=auto|direct|gmres] "
           "[points=<samples per period>]",
     "rfdc": ".rfdc [maxrel=<validity bound>]",
 }
-HB_TEXT = {"solver": ("direct", "gmres")}
+HB_TEXT = {"solver": ("auto", "direct", "gmres")}
 HB_NUMBERS = ("nharm", "mix", "points", "oversample", "maxiter", "tol")
 PRINT_KINDS = {"op", "dc", "ac", "tran", "hb", "rfdc"}
 

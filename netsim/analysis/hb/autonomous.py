@@ -8,8 +8,9 @@ j h 2 pi Q_h + CI_h / f (charges, and the incremental Meyer currents C(x) x', sc
 
 Start: the trivial DC solution also satisfies the equations, so Newton starts from a short
 transient instead. The circuit is integrated (its own .ic/.nodeset and device seeds start it)
-for ``settle`` periods of the guessed frequency (default 20) at 32 points per period
-and a loose reltol (1e-2); the
+for ``settle`` periods of the guessed frequency (default 20; doubled up to 640 while the
+swing of the node still changes by more than 5 % over the last periods) at 32 points per
+period and a loose reltol (1e-2); the
 oscillation period is measured from the last rising crossings of the node's mean, and the last
 period is resampled into phasors. Newton then converges to the periodic steady state; steps
 in f are limited to 10 % per iteration.
@@ -39,6 +40,8 @@ from netsim.errors import AnalysisError, ConvergenceError
 
 POINTS_PER_PERIOD = 32
 START_RELTOL = 1e-2
+MAX_SETTLE = 640  # periods of the guess
+SETTLED = 0.05  # relative change of the swing over the last periods
 
 
 def run_autonomous(sim, args: dict):
@@ -56,9 +59,15 @@ def run_autonomous(sim, args: dict):
     if not outcome.converged:
         msg, hint = failure_message(sim, system, outcome)
         raise ConvergenceError(msg.replace("harmonic balance", "autonomous harmonic balance"),
+                               args.get("span"),
                                hint=hint + "; or a better frequency guess on the .hb card")
     X = system.to_complex(outcome.z)
     X[1, osc] = X[1, osc].real
+    if abs(X[1, osc]) <= 1e-6 * max(np.abs(X[:, osc]).max(), 1e-12):
+        raise ConvergenceError(
+            "autonomous harmonic balance fell onto the non-oscillating (DC) solution",
+            args.get("span"),
+            hint="give a frequency guess closer to the oscillation, or more settle periods")
     freqs = np.arange(system.L) * f
     stats = convergence_stats(system, outcome, outcome.iterations, 0, 0, start)
     stats["frequency"] = f
@@ -67,7 +76,24 @@ def run_autonomous(sim, args: dict):
 
 
 def _transient_start(sim, osc: int, guess: float, nharm: int, settle: int):
-    """(frequency estimate, phasors (nharm+1, n)) from a transient of ``settle`` periods."""
+    """(frequency estimate, phasors (nharm+1, n)) from a start-up transient of ``settle``
+    periods, doubled (up to MAX_SETTLE) while the oscillation amplitude is still changing."""
+    while True:
+        t, x, tstop = _startup_transient(sim, guess, settle)
+        estimate = _last_period(sim, osc, t, x, tstop, nharm)
+        if estimate is not None or settle >= MAX_SETTLE:
+            break
+        settle *= 2
+    if estimate is None:
+        raise AnalysisError(
+            f"autonomous .hb: node '{sim.compiled.names[osc]}' has no steady oscillation after "
+            f"{settle} periods of the guessed frequency in the start-up transient",
+            hint="check the bias (oscillation threshold), the frequency guess, or start it "
+            "with .ic, e.g. `.ic v(n1)=0`")
+    return estimate
+
+
+def _startup_transient(sim, guess: float, settle: int):
     from netsim.analysis.transient import run_tran
 
     period = 1.0 / guess
@@ -81,33 +107,34 @@ def _transient_start(sim, osc: int, guess: float, nharm: int, settle: int):
                       str(sim.circuit.options.get("method", "trap")))
     finally:
         sim.tol = saved
-    t, x = tr["time"], tr.raw
+    return tr["time"], tr.raw, tstop
+
+
+def _last_period(sim, osc: int, t: np.ndarray, x: np.ndarray, tstop: float, nharm: int):
+    """Frequency and phasors of the last period, or None when the oscillation at the node is
+    absent or its amplitude still changes by more than SETTLED between the last periods."""
     v = x[:, osc]
     tail = t >= tstop * 0.5
     mid = 0.5 * (v[tail].max() + v[tail].min())
-    swing = v[tail].max() - v[tail].min()
     scale = max(np.abs(v[tail]).max(), 1e-12)
-    if swing < 1e-6 * scale or swing == 0.0:
-        raise AnalysisError(
-            f"autonomous .hb: node '{sim.compiled.names[osc]}' does not oscillate in a "
-            f"{tstop:.3g} s start-up transient", hint="check the bias (oscillation threshold) "
-            "or start it with .ic, e.g. `.ic v(n1)=0`")
+    if v[tail].max() - v[tail].min() < 1e-6 * scale:
+        return None
     above = v - mid
     rising = np.nonzero((above[:-1] < 0) & (above[1:] >= 0) & tail[1:])[0]
-    if len(rising) < 3:
-        raise AnalysisError(
-            f"autonomous .hb: fewer than 3 oscillation periods of '{sim.compiled.names[osc]}' "
-            "in the start-up transient", hint="give a better frequency guess on the .hb card")
+    if len(rising) < 4:
+        return None
     tc = t[rising] - above[rising] * (t[rising + 1] - t[rising]) / (
         above[rising + 1] - above[rising])
-    periods = np.diff(tc)[-min(len(tc) - 1, 5):]
-    T = float(np.mean(periods))
+    swings = [np.ptp(v[(t >= a) & (t < b)]) for a, b in zip(tc[-4:-1], tc[-3:])]
+    if abs(swings[-1] - swings[0]) > SETTLED * swings[-1]:
+        return None
+    T = float(np.mean(np.diff(tc)[-min(len(tc) - 1, 5):]))
     samples = 8 * (2 * nharm + 1)
     ts = tc[-1] - T + T * np.arange(samples) / samples
     xs = np.stack([np.interp(ts, t, x[:, k]) for k in range(x.shape[1])], axis=1)
     spec = np.fft.rfft(xs, axis=0)[: nharm + 1] / samples
     spec[1:] *= 2.0
-    # rotate time so that the first harmonic of the node is real
+    # shift time so that the first harmonic of the node is real
     theta = np.angle(spec[1, osc])
     spec *= np.exp(-1j * theta * np.arange(nharm + 1))[:, None]
     return 1.0 / T, spec

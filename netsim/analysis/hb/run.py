@@ -66,7 +66,8 @@ def run_hb(sim, args: dict) -> list[AnalysisResult]:
     outcome, iters, cont = solve_with_continuation(system, initial_guess(sim, system),
                                                    settings, step, atol)
     if not outcome.converged:
-        raise ConvergenceError(*failure_message(sim, system, outcome))
+        msg, hint = failure_message(sim, system, outcome)
+        raise ConvergenceError(msg, args.get("span"), hint=hint)
     X = system.to_complex(outcome.z)
     stats = convergence_stats(system, outcome, iters, cont, step.gmres_iterations, start)
     return results(sim, system, X, grid.freqs, stats, int(args.get("points", 0)), grid.period)
@@ -74,12 +75,13 @@ def run_hb(sim, args: dict) -> list[AnalysisResult]:
 
 def convergence_stats(system, outcome: HBOutcome, iters: int, cont: int, gmres: int,
                       start: float) -> dict:
-    F = np.abs(outcome.last.fc) if outcome.last is not None else np.zeros(1)
+    final = system.evaluate(outcome.z, outcome.lam, jacobian=False, limiting=False)
+    F = np.abs(final.fc)  # residual at the solution returned (A on node rows, V on branches)
     return {
         "points": system.L, "lines": system.L, "samples": system.S,
         "unknowns": system.size, "newton_iterations": iters,
         "continuation_steps": cont, "residual": float(F.max(initial=0.0)),
-        "gmres_iterations": gmres,
+        "gmres_iterations": gmres, "solver": "gmres" if gmres else "direct",
         "seconds": time.perf_counter() - start,
     }
 
@@ -111,9 +113,11 @@ def failure_message(sim, system: HarmonicSystem, outcome: HBOutcome) -> tuple[st
                 "a node may be floating at some frequency; `netsim check` reports topology")
     hint = ("raise nharm (the waveforms may need more harmonics), lower the drive, or "
             "give .nodeset values near the operating point")
-    if outcome.last is None or not np.all(np.isfinite(outcome.last.fc)):
+    with np.errstate(all="ignore"):
+        last = system.evaluate(outcome.z, outcome.lam, jacobian=False, limiting=False)
+    if not np.all(np.isfinite(last.fc)):
         return (f"harmonic balance diverged (non-finite values) {where}", hint)
-    F = np.abs(outcome.last.fc)
+    F = np.abs(last.fc)
     scale = np.where(cc.kinds == "i", 1.0, 1e-6)  # current rows in A, branch rows in V
     line, k = np.unravel_index(int(np.argmax(F / scale[None, :])), F.shape)
     unit = "V" if cc.kinds[k] == "i" else "A"

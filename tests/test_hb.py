@@ -1,0 +1,299 @@
+"""Harmonic balance: references nobody here wrote (AC analysis, the operating point, ngspice's
+long transient, closed forms of the spin-diode and STNO models), diagnostics, output contract.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import netsim
+from netsim.analysis.hb.grid import build_grid
+from netsim.devices.spindiode import rectified_voltage
+from netsim.errors import AnalysisError, ConvergenceError, ElaborationError
+
+requires_ngspice = pytest.mark.skipif(shutil.which("ngspice") is None,
+                                      reason="ngspice executable not found on PATH")
+ROOT = Path(__file__).resolve().parents[1]
+
+
+# ---------------------------------------------------------------------------- grid
+@pytest.mark.parametrize("d, nharm, mix, lines", [
+    (1, 7, None, 8),  # DC + 7 harmonics
+    (2, 3, 3, 13),  # diamond |k1|+|k2| <= 3 in the positive half: (1 + 24) / 2 + ...
+    (2, 2, 4, 13),  # box 5x5: (25 - 1) / 2 + 1
+])
+def test_grid_counts_incommensurate_products(d, nharm, mix, lines) -> None:
+    tones = [1e9, np.sqrt(2) * 1e9][:d]
+    grid = build_grid(tones, nharm, mix)
+    assert grid.lines == lines
+    assert grid.freqs[0] == 0 and np.all(np.diff(grid.freqs) > 0)
+    # every line on its own FFT bin, below Nyquist
+    assert len(np.unique(np.abs(grid.index))) == grid.lines
+    assert 2 * np.abs(grid.index).max() < grid.samples
+
+
+def test_grid_merges_coincident_products_of_equally_spaced_tones() -> None:
+    tones = 1e9 + 13e6 * np.arange(4)  # f2 - f1 = f3 - f2 = f4 - f3
+    grid = build_grid(list(tones), 2, 2)
+    assert len(np.unique(np.round(grid.freqs))) == grid.lines
+    assert grid.line_of(13e6) is not None and grid.line_of(2 * 13e6) is not None
+    # equal frequencies share one FFT bin, distinct ones never do
+    assert len(np.unique(np.abs(grid.index))) == grid.lines
+
+
+def test_grid_commensurate_tones_use_true_time() -> None:
+    grid = build_grid([1e9, 1.1e9], 4)
+    assert grid.physical and grid.period == pytest.approx(10e-9)
+    assert np.allclose(grid.freqs, grid.index / grid.period)
+
+
+# ---------------------------------------------------------------------------- linear = AC
+LINEAR = """linear network driven at one frequency
+V1 in 0 sin(0.5 {va} {f} {td} 0 {ph}) ac {va} {acph}
+I1 0 b sin(0 {ia} {f} 0 0 {ph}) ac {ia} {acph}
+R1 in a 1k
+C1 a 0 100p
+L1 a b 10u
+R2 b 0 200
+E1 e 0 a b 3
+R3 e c 50
+C3 c 0 1n
+G1 0 c b 0 1m
+.hb {f} nharm=3
+.ac lin 1 {f} {f}
+.end
+"""
+
+
+def test_linear_circuit_phasors_equal_ac() -> None:
+    f, va, ia, ph, td = 1.3e6, 0.8, 2e-4, 30.0, 0.0
+    acph = ph - 90.0  # SIN(.. phase) = cos(wt + phase - 90 deg)
+    res = netsim.run_text(LINEAR.format(f=f, va=va, ia=ia, ph=ph, td=td, acph=acph))
+    hb, ac = res.hb, res.ac
+    assert hb.stats["newton_iterations"] == 1
+    line = int(np.argmin(np.abs(hb["frequency"] - f)))
+    for name in ("v(a)", "v(b)", "v(c)", "v(e)", "i(v1)", "i(l1)", "i(e1)"):
+        want = ac[name][0]
+        assert abs(hb[name][line] - want) <= 1e-9 * abs(want), name
+        assert np.all(np.abs(hb[name][line + 1:]) <= 1e-12 * abs(want))
+
+
+def test_sine_delay_is_a_phase_shift() -> None:
+    f, td = 2e6, 0.1e-6
+    res = netsim.run_text(LINEAR.format(f=f, va=1.0, ia=0.0, ph=0.0, td=td,
+                                        acph=-90.0 - 360.0 * f * td))
+    line = int(np.argmin(np.abs(res.hb["frequency"] - f)))
+    assert res.hb["v(c)"][line] == pytest.approx(res.ac["v(c)"][0], rel=1e-9)
+
+
+def test_zero_harmonics_equals_operating_point() -> None:
+    text = """diode bias
+V1 in 0 dc 2
+R1 in a 1k
+D1 a 0 dd
+R2 a b 2k
+D2 b 0 dd 3
+C1 b 0 1n
+.model dd d is=1e-14 n=1.2 rs=3 cjo=1p tt=1n
+.hb 1meg nharm=0
+.op
+.end
+"""
+    res = netsim.run_text(text)
+    assert res.hb["frequency"].tolist() == [0.0]
+    for name in ("v(a)", "v(b)", "i(v1)"):
+        assert res.hb[name][0].real == pytest.approx(float(res.op[name]), rel=1e-9)
+
+
+# ---------------------------------------------------------------------------- vs ngspice
+MIXER = """Single-diode mixer: LO 1.0 GHz, RF 1.1 GHz, IF 100 MHz
+Vlo lo 0 sin(0 1 1g)
+Vrf rf 0 sin(0 0.2 1.1g)
+Rlo lo c 50
+Rrf rf c 50
+D1 c out dmix
+Rif out 0 200
+Cif out 0 2p
+.model dmix d is=5e-13 n=1.05 rs=5 cjo=0.1p vj=0.7 m=0.5 tt=10p
+{analysis}
+.end
+"""
+
+
+def line_phasors(t: np.ndarray, v: np.ndarray, freqs: np.ndarray, t0: float,
+                 t1: float) -> np.ndarray:
+    """Peak phasors of v at freqs from samples over [t0, t1) (an integer number of periods)."""
+    tg = np.linspace(t0, t1, 40000, endpoint=False)
+    vg = np.interp(tg, t, v)
+    scale = np.where(freqs > 0, 2.0, 1.0)
+    return scale * np.mean(vg[None, :] * np.exp(-2j * np.pi * freqs[:, None] * tg), axis=1)
+
+
+@requires_ngspice
+def test_diode_mixer_matches_ngspice_long_transient() -> None:
+    """DC, IF (100 MHz), LO, RF and sum (2.1 GHz) within 1 %; every line within 1 % or
+    -60 dBc of the carrier, against ngspice's transient (steady after ~10 ns) over the last
+    two common periods (20 ns)."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from ngspice_live import run_ngspice
+
+    hb = netsim.run_text(MIXER.format(analysis=".hb 1g 1.1g nharm=10")).hb
+    ng = run_ngspice(MIXER.format(analysis=".tran 1p 60n 0 1p"), tran_points=None)
+    tr = ng.analyses[0].vectors
+    freqs = hb["frequency"]
+    for node in ("v(out)", "v(c)"):
+        ref = line_phasors(tr["time"], tr[node], freqs, 40e-9, 60e-9)
+        got = hb[node]
+        carrier = np.abs(ref).max()
+        for f_key in (0.0, 0.1e9, 1.0e9, 1.1e9, 2.1e9):
+            k = int(np.argmin(np.abs(freqs - f_key)))
+            assert abs(got[k] - ref[k]) <= 0.01 * abs(ref[k]), (node, f_key)
+        err = np.abs(got - ref)
+        assert np.all(err <= np.maximum(0.01 * np.abs(ref), 1e-3 * carrier)), node
+
+
+# ---------------------------------------------------------------------------- spin diodes
+def spin_chain(fres: np.ndarray, tones: np.ndarray, i1: float, analysis: str) -> str:
+    lines = ["chain of spin-diode synapses driven by one tone per input"]
+    for k, f in enumerate(tones):
+        lines.append(f"I{k} 0 n0 sin(0 {i1:.6g} {f:.9g})")
+    for k, f in enumerate(fres):
+        lines.append(f"N{k} n{k} n{k + 1} sd fres={f:.9g}")
+    lines.append(f"R0 n{len(fres)} 0 1")
+    lines.append(".model sd spindiode(r0=1k alpha=0.01 ksd_a=8800)")
+    lines += [analysis, ".end"]
+    return "\n".join(lines)
+
+
+def test_spindiode_chain_dc_output_is_sum_of_compact_contributions() -> None:
+    """8 synapses with different fres in series, 8 tones: the DC voltage across the chain
+    equals sum over synapses and tones of P_abs [ksd_a LA(f)] within 1 % (HB nharm=2, mix=2
+    holds every product of second order: DC, 2f, f_i +- f_j)."""
+    fres = 1e9 * (1 + 0.05 * np.arange(8))
+    tones = fres * (1 + 0.01 * np.array([0.5, -1, 2, -0.3, 1, -2, 0.8, 0.2]))
+    i1 = 2e-6
+    hb = netsim.run_text(spin_chain(fres, tones, i1, ".hb " + " ".join(
+        f"{f:.9g}" for f in tones) + " nharm=2 mix=2")).hb
+    v_dc = (hb["v(n0)"][0] - hb["v(n8)"][0]).real
+    want = sum(rectified_voltage(1e3 * i1 ** 2 / 2, f, fr, 0.01, 0.0, 8800.0)
+               for fr in fres for f in tones)
+    assert hb.stats["newton_iterations"] <= 4
+    assert v_dc == pytest.approx(want, rel=0.01)
+
+
+# ---------------------------------------------------------------------------- autonomous
+STNO = """STNO neuron under DC bias
+I1 0 a dc {i}
+N1 a 0 neuron
+.model neuron stno(r0=1k dr=500 f0=300meg fnl=50meg q=2 ith=10u alpha=0.05 c0=1e-3)
+.hb 300meg nharm=4 osc=a
+.end
+"""
+
+
+@pytest.mark.parametrize("ratio", [1.5, 2.0, 3.0])
+def test_stno_autonomous_frequency_and_amplitude(ratio) -> None:
+    """p0 = (z - 1)/(z + q), f = f0 + fnl p0, RF amplitude I dr sqrt(p0) within 0.5 %."""
+    current = ratio * 10e-6
+    hb = netsim.run_text(STNO.format(i=current)).hb
+    p0 = (ratio - 1) / (ratio + 2)
+    assert hb.stats["frequency"] == pytest.approx(300e6 + 50e6 * p0, rel=5e-3)
+    assert abs(hb["v(a)"][1]) == pytest.approx(current * 500 * np.sqrt(p0), rel=5e-3)
+    assert hb["frequency"][1] == hb.stats["frequency"]
+
+
+@requires_ngspice
+def test_ring_oscillator_frequency_matches_ngspice_transient() -> None:
+    """netlists/ring_oscillator.net: autonomous HB frequency within 0.5 % of ngspice's
+    (tight-tolerance) transient, measured over its last 10 periods."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from ngspice_live import run_ngspice
+
+    text = (ROOT / "netlists" / "ring_oscillator.net").read_text()
+    hb = netsim.run_text(text.replace(".tran 20p 20n", ".hb 900meg nharm=15 osc=n1")).hb
+    ng = run_ngspice(text.replace(".tran 20p 20n", ".tran 2p 40n 0 2p"), tran_points=None)
+    tr = ng.analyses[0].vectors
+    t, v = tr["time"], tr["v(n1)"]
+    mid = 1.65
+    k = np.nonzero((v[:-1] < mid) & (v[1:] >= mid))[0]
+    tc = t[k] - (v[k] - mid) * (t[k + 1] - t[k]) / (v[k + 1] - v[k])
+    f_ref = 1.0 / np.mean(np.diff(tc)[-10:])
+    assert hb.stats["frequency"] == pytest.approx(f_ref, rel=5e-3)
+
+
+# ---------------------------------------------------------------------------- diagnostics
+def test_nonconvergence_names_node_and_line() -> None:
+    text = MIXER.format(analysis=".hb 1g 1.1g nharm=4 maxiter=1")
+    with pytest.raises(ConvergenceError) as err:
+        netsim.run_text(text)
+    msg = str(err.value)
+    assert "harmonic balance did not converge" in msg
+    assert "largest residual at " in msg and " on line " in msg and "Hz)" in msg
+    assert "raise nharm" in msg
+
+
+def test_source_off_grid_is_located_error() -> None:
+    text = MIXER.format(analysis=".hb 1g nharm=4")
+    with pytest.raises(AnalysisError) as err:
+        netsim.run_text(text)
+    msg = str(err.value)
+    assert "source 'vrf' has a line at 1.1e+09 Hz" in msg and ":3:1:" in msg
+    assert ".hb 1e+09 1.1e+09" in msg
+
+
+def test_pulse_source_is_rejected_in_hb() -> None:
+    text = "p\nV1 a 0 pulse(0 1 0 1n 1n 5n 10n)\nR1 a 0 1k\n.hb 100meg\n.end\n"
+    with pytest.raises(AnalysisError, match="PULSE waveform, which harmonic balance cannot"):
+        netsim.run_text(text)
+
+
+def test_bad_cards() -> None:
+    with pytest.raises(ElaborationError, match="at least one tone"):
+        netsim.run_text("t\nR1 a 0 1\n.hb nharm=3\n.end\n")
+    with pytest.raises(ElaborationError, match="unknown .hb parameter 'nharms'"):
+        netsim.run_text("t\nR1 a 0 1\n.hb 1g nharms=3\n.end\n")
+    with pytest.raises(AnalysisError, match="no such node"):
+        netsim.run_text("t\nR1 a 0 1\n.hb 1g osc=zz\n.end\n")
+
+
+def test_gmres_equals_direct() -> None:
+    direct = netsim.run_text(MIXER.format(analysis=".hb 1g 1.1g nharm=5")).hb
+    krylov = netsim.run_text(MIXER.format(analysis=".hb 1g 1.1g nharm=5 solver=gmres")).hb
+    assert krylov.stats["gmres_iterations"] > 0
+    for name in ("v(out)", "v(c)"):
+        np.testing.assert_allclose(krylov[name], direct[name], rtol=0,
+                                   atol=1e-7 * np.abs(direct[name]).max())
+
+
+def test_port_drives_hb_like_its_thevenin_source() -> None:
+    """A P port of -10 dBm into a matched 50 ohm load: the load sees half the open-circuit
+    amplitude, sqrt(8 z0 P) / 2, and 0.1 mW."""
+    text = "port\nP1 a 0 z0=50 freq=2g power=-10dbm\nR1 a 0 50\n.hb 2g nharm=2\n.end\n"
+    hb = netsim.run_text(text).hb
+    amp = abs(hb["v(a)"][1])
+    assert amp == pytest.approx(np.sqrt(8 * 50 * 1e-4) / 2, rel=1e-9)
+    assert amp ** 2 / (2 * 50) == pytest.approx(1e-4, rel=1e-9)
+
+
+def test_cli_writes_hb_csv_and_waveforms(tmp_path) -> None:
+    net = tmp_path / "mix.net"
+    net.write_text(MIXER.format(analysis=".hb 1g 1.1g nharm=3 points=50"))
+    out = tmp_path / "out"
+    run = subprocess.run([sys.executable, "-m", "netsim.cli", "run", str(net), "-o", str(out)],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    header = (out / "hb.csv").read_text().splitlines()[0].split(",")
+    assert header[0] == "frequency" and "vr(out)" in header and "vi(out)" in header
+    rows = np.loadtxt(out / "hb.csv", delimiter=",", skiprows=1)
+    assert rows[0, 0] == 0.0 and np.all(np.diff(rows[:, 0]) > 0)
+    wave = np.loadtxt(out / "hb_time.csv", delimiter=",", skiprows=1)
+    assert wave.shape[0] == 50
+    # the waveform's mean is the DC line
+    col = (out / "hb_time.csv").read_text().splitlines()[0].split(",").index("v(out)")
+    assert wave[:, col].mean() == pytest.approx(rows[0, header.index("vr(out)")], rel=0.05)
