@@ -71,22 +71,27 @@ class AnalysisResult:
             w.writerow(names)
             data = np.column_stack([np.atleast_1d(np.asarray(self.columns[n], dtype=float))
                                     for n in names])
-            for row in data:
-                w.writerow([_fmt(v) for v in row])
+            # tolist() gives Python floats, which csv writes with str() == repr(): the same
+            # text as _fmt, without a Python call per value (in blocks of rows: bounded memory)
+            for start in range(0, len(data), 512):
+                w.writerows(data[start:start + 512].tolist())
 
     def summary(self) -> str:
         """One line: name, points, Newton iterations, rejected steps, time."""
         s = self.stats
         bits = [f"{s[key]} {label}" for key, label in (
-            ("variants", "variants"), ("points", "points"),
+            ("variants", "variants"), ("points", "points"), ("tones", "tones"),
             ("newton_iterations", "Newton iterations"),
             ("rejected", "rejected steps")) if key in s]
+        if s.get("validity") is not None:
+            bits.append(f"validity {s['validity']:.2g}")
         if "seconds" in s:
             bits.append(f"{s['seconds']:.3f} s")
         return f"{self.name}: " + ", ".join(bits)
 
     def plot(self, path: str | Path) -> None:
-        """Save a PNG of every quantity against the first column (op: a bar chart)."""
+        """Save a PNG of every quantity against the first column (op: a bar chart; hb: a
+        line spectrum in dB)."""
         import matplotlib
 
         matplotlib.use("Agg")
@@ -97,6 +102,20 @@ class AnalysisResult:
         if self.kind in ("op", "rfdc"):
             vals = [float(np.asarray(self.columns[n]).reshape(-1)[0]) for n in names]
             ax.barh(names, vals)
+        elif self.kind == "hb":  # line spectrum: |phasor| in dB per quantity
+            xs = self.columns[names[0]]
+            quantities = [n[0] + n[2:] for n in names[1:] if n[1] == "r"]
+            for k, n in enumerate(quantities):
+                mag = 20 * np.log10(np.maximum(np.abs(self[n]), 1e-30))
+                ax.vlines(xs + 0.004 * k * xs.max(), -400, mag, color=f"C{k}", lw=1.2)
+                ax.plot(xs + 0.004 * k * xs.max(), mag, "o", ms=3, color=f"C{k}", label=n)
+            peak = max((20 * np.log10(np.abs(self[n]).max() + 1e-30) for n in quantities),
+                       default=0.0)
+            ax.set_ylim(peak - 120, peak + 10)
+            ax.set_xlabel(f"{names[0]} (Hz)")
+            ax.set_ylabel("peak amplitude (dBV / dBA)")
+            if len(quantities) <= 12:
+                ax.legend(fontsize=8)
         else:
             xname = self.plot_x if self.plot_x in self.columns else names[0]
             xs = self.columns[xname]
