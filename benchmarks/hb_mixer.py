@@ -53,6 +53,7 @@ Cif out 0 2p
 """
 NODES = ("v(out)", "v(a)")
 LO = 1e9
+KEY_NAMES = ("DC", "IF", "LO", "RF", "LO+RF")
 TIGHT = ".options reltol=1e-6 abstol=1e-15 vntol=1e-9"
 SETTLE = (0.5e-6, 1e-6)
 STEPS = (20e-12, 10e-12, 5e-12, 2e-12)
@@ -108,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     rf = parse_number(args.rf)
     span = window(rf)
     key_lines = (0.0, abs(rf - LO), LO, rf, LO + rf)
-    card = f".hb 1g {rf:.12g} nharm={args.nharm}"
+    card = f".hb 1g {rf / 1e9:.12g}g nharm={args.nharm}"
     net = work / "mixer_hb.net"
     net.write_text(MIXER.format(rf=f"{rf:.12g}", analysis=card))
     hb_runs = [timed([sys.executable, "-m", "netsim.cli", "run", str(net), "-o",
@@ -135,12 +136,12 @@ def main(argv: list[str] | None = None) -> int:
         carrier = np.abs(ref[n]).max()
         err = np.abs(hb[n] - ref[n])
         floor_ok &= bool(np.all(err <= np.maximum(0.01 * np.abs(ref[n]), 1e-3 * carrier)))
-        for k in key:
+        for k, label in zip(key, KEY_NAMES):
             if abs(ref[n][k]) < 1e-3 * carrier:
                 continue  # e.g. the DC of a node returned to ground by the choke
             rel = err[k] / abs(ref[n][k])
             worst_key = max(worst_key, rel)
-            lines.append(f"| {n} | {freqs[k] / 1e9:.2f} GHz | {abs(hb[n][k]):.6g} | "
+            lines.append(f"| {n} | {label} ({freqs[k] / 1e6:.7g} MHz) | {abs(hb[n][k]):.6g} | "
                          f"{abs(ref[n][k]):.6g} | {100 * rel:.3f} % |")
     lines += ["", f"Every line within 1 % or -60 dBc of the carrier: {floor_ok}; worst key-line "
               f"error {100 * worst_key:.3f} %.", "",

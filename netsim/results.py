@@ -85,6 +85,10 @@ class AnalysisResult:
             ("rejected", "rejected steps")) if key in s]
         if s.get("validity") is not None:
             bits.append(f"validity {s['validity']:.2g}")
+        if self.kind == "hb" and "residual" in s:
+            bits.append(f"residual {s['residual']:.2g}")
+        if self.kind == "hb" and "frequency" in s:
+            bits.append(f"oscillating at {s['frequency']:.9g} Hz")
         if "seconds" in s:
             bits.append(f"{s['seconds']:.3f} s")
         return f"{self.name}: " + ", ".join(bits)
