@@ -297,3 +297,23 @@ def test_cli_writes_hb_csv_and_waveforms(tmp_path) -> None:
     # the waveform's mean is the DC line
     col = (out / "hb_time.csv").read_text().splitlines()[0].split(",").index("v(out)")
     assert wave[:, col].mean() == pytest.approx(rows[0, header.index("vr(out)")], rel=0.05)
+
+
+def test_power_continuation_reaches_the_same_solution() -> None:
+    """With too few Newton iterations for the full drive, the drive is ramped up from the DC
+    solution in steps and ends at the solution plain Newton finds with enough iterations."""
+    text = """hard-driven diode
+V1 a 0 sin(0 20 1g)
+R1 a b 1
+D1 b 0 dd
+C1 b 0 1p
+.model dd d is=1e-14
+.hb 1g nharm=3 maxiter={maxiter}
+.end
+"""
+    plain = netsim.run_text(text.format(maxiter=100)).hb
+    ramped = netsim.run_text(text.format(maxiter=6)).hb
+    assert plain.stats["continuation_steps"] == 0
+    assert ramped.stats["continuation_steps"] > 0
+    np.testing.assert_allclose(ramped["v(b)"], plain["v(b)"], rtol=0,
+                               atol=1e-6 * np.abs(plain["v(b)"]).max())
