@@ -12,6 +12,7 @@ import argparse
 import sys
 import time
 import traceback
+import warnings
 from pathlib import Path
 
 from netsim import __version__
@@ -66,11 +67,17 @@ def cmd_run(args) -> int:
 
     def write(res) -> None:  # as each analysis finishes: an interruption keeps what is done
         RunResults([res]).write(outdir, args.format, args.plot)
+        for message in res.stats.get("warnings", ()):
+            print(f"warning: {message}", file=sys.stderr)
         if not args.quiet:
             print(f"{res.summary()} -> {outdir / f'{res.name}.{args.format}'}")
 
+    from netsim.analysis.rfdc import RfdcValidityWarning
+
     try:
-        sim.run_all(on_result=write)
+        with warnings.catch_warnings():  # printed from stats["warnings"] by write()
+            warnings.simplefilter("ignore", RfdcValidityWarning)
+            sim.run_all(on_result=write)
     finally:
         if bar is not None:
             bar.close()

@@ -7,7 +7,7 @@ operating point without ``uic``, ``.ic`` (held: ngspice ties those nodes through
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -26,16 +26,25 @@ class Clamp:
     value: np.ndarray
 
 
-def static_system(sim, ctx: EvalContext, gshunt: float = 0.0, clamp: Clamp | None = None):
-    """F(x), J(x) of the DC equations, with an optional shunt on node rows and clamps."""
+def static_system(sim, ctx: EvalContext, gshunt: float = 0.0, clamp: Clamp | None = None,
+                  source: np.ndarray | None = None):
+    """F(x), J(x) of the DC equations, with an optional shunt on node rows and clamps.
+
+    source: (n,) constant source vector (residual convention) that replaces the independent
+    sources' own terms: the devices are evaluated with srcfact = 0 and ``ctx.srcfact * source``
+    is added to the residual (so source stepping ramps it). Used by the weak-RF analysis.
+    """
     asm = sim.assembler
+    dev_ctx = ctx if source is None else replace(ctx, srcfact=0.0)
     cc = sim.compiled
     node_rows = np.nonzero(cc.kinds == "v")[0]
     held_entries = sim.held_entries
 
     def system(x: np.ndarray):
-        a = asm.assemble(x, ctx)
+        a = asm.assemble(x, dev_ctx)
         f, j = a.i, a.g
+        if source is not None:
+            f = f + ctx.srcfact * source
         if gshunt or clamp is not None or cc.held.size:
             f = f.copy()
             j = j.copy()
@@ -63,9 +72,13 @@ def solve_op(
     nodeset: Clamp | None = None,
     where: str = "in the operating point",
     polish: bool = True,
+    source: np.ndarray | None = None,
 ) -> tuple[np.ndarray, int]:
     """Solve the DC equations; returns (x, total Newton iterations) or raises
-    ConvergenceError naming the worst node and device."""
+    ConvergenceError naming the worst node and device.
+
+    source: a constant source vector replacing the independent sources' terms (see
+    :func:`static_system`)."""
     tol = sim.tol
     x = sim.initial_guess() if x0 is None else np.array(x0, dtype=float)
     x0_fresh = x if x0 is None else None  # a cold start gets SPICE's first-iteration points
@@ -75,7 +88,7 @@ def solve_op(
         nonlocal total
         if x_start is x0_fresh:  # a cold start: SPICE's first-iteration junction points
             sim.assembler.reset_limiting(initial=True)
-        out = newton(static_system(sim, c, gshunt, clamp), x_start, sim.solver, tol.reltol,
+        out = newton(static_system(sim, c, gshunt, clamp, source), x_start, sim.solver, tol.reltol,
                      sim.atol, maxiter, polish=pol, linear=sim.assembler.is_linear)
         total += out.iterations
         return out
