@@ -90,7 +90,7 @@ class LinearStep:
         factors = []
         for line, w in enumerate(sysm.omega):
             m = (G + 1j * w * C).tocsr() if line else G.tocsr().astype(complex)
-            if line == 0 and len(held):
+            if len(held):  # frozen states: identity rows on every line
                 m = m.tolil()
                 m[held, :] = 0.0
                 m[held, held] = 1.0

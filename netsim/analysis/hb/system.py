@@ -9,7 +9,11 @@ real. The residual per line is
 with the devices evaluated once per time sample through the ordinary device interface (leading
 batch axis S), E the sources' spectral lines (DC always, the others times the continuation
 factor), and the linear time-invariant part stamped in the spectral domain. Held states (DC
-hysteretic memristor/MTJ states) keep their DC line at the initial value.
+hysteretic memristor/MTJ states) are frozen at their present value over the period: HB gives
+the periodic response at that state (the regime where a drive period is much shorter than a
+switching time; a state that moves within one period, e.g. a pinched hysteresis loop, is a
+transient analysis' job). Holding only their DC line would let x(t) leave its physical bounds
+when the present state sits on one.
 
 Real layout: unknown u owns R = 2L - 1 consecutive reals [Re X_0..X_{L-1}, Im X_1..X_{L-1}].
 The Jacobian is sparse with the circuit's pattern of (R x R) blocks: a block where a nonlinear
@@ -159,8 +163,8 @@ class HarmonicSystem:
         cols_s = (col_of[self.sparse_pos][:, None] * R + c2[None, :]).ravel()
         rows = np.concatenate([rows_d, rows_s])
         cols = np.concatenate([cols_d, cols_s])
-        # held states: their DC row becomes the identity (X_0 = held value)
-        held_rows = self.held * R
+        # held states are frozen: every row of theirs becomes the identity
+        held_rows = (self.held[:, None] * R + np.arange(R)[None, :]).ravel()
         self.held_drop = np.isin(rows, held_rows) if len(held_rows) else None
         self.held_diag = np.nonzero(np.isin(rows, held_rows) & (rows == cols))[0]
         size = n * R
@@ -273,6 +277,7 @@ class HarmonicSystem:
         F[0] += self.e_dc
         F += lam * self.e_ac
         if len(self.held):
+            F[:, self.held] = X[:, self.held]
             F[0, self.held] = X[0, self.held].real - self.held_value
         f = self.to_real(F)
         out = HBEval(f=f, jac=None, limited=limited, fc=F, q=Q, ci=CI)
