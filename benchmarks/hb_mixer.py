@@ -12,9 +12,10 @@ takes about a microsecond to reach steady state (the choke/block resonance decay
    settling plus the FFT window; the phasors of the DC, IF, LO, RF and sum lines from an FFT
    over the last common period of the tones (at least 20 ns: 10 ns for 1.0 + 1.1 GHz, 10 us
    for 1.0 + 1.0001 GHz, i.e. a 100 kHz IF).
-3. ngspice as a user would run it for the same answer: every (tstop, maximum step) of a grid
-   at default tolerances; its wall time and its worst error on those lines vs the reference.
-   The comparison point is the fastest run within 1 % on every line.
+3. ngspice as a user would run it for the same answer: every (settling time, maximum step) of
+   a grid at default tolerances; its wall time and its errors vs the reference. The comparison
+   point is the fastest run that meets the bar HB meets: key lines within 1 %, every line
+   within 1 % or -60 dBc of the carrier.
 
 Prints a table (and writes it to DIR/hb_mixer.md): HB error vs the reference per line, the
 -60 dBc check over all lines, and the time ratios.
@@ -146,29 +147,33 @@ def main(argv: list[str] | None = None) -> int:
     lines += ["", f"Every line within 1 % or -60 dBc of the carrier: {floor_ok}; worst key-line "
               f"error {100 * worst_key:.3f} %.", "",
               "ngspice at default tolerances, as a user would run it:", "",
-              "| settle + window | max step | ngspice s | worst key-line error | ngspice / HB |",
-              "|---:|---:|---:|---:|---:|"]
+              "| settle + window | max step | ngspice s | worst key-line error | all lines within "
+              "1 % or -60 dBc | ngspice / HB |", "|---:|---:|---:|---:|---|---:|"]
     best = None
     for settle, step in itertools.product(SETTLE, STEPS):
         tstop = settle + span
         run, vec = run_ngspice(work, rf, f"user_{settle:g}_{step:g}", tstop, step, "")
-        worst = 0.0
+        worst, floor = 0.0, True
         for n in NODES:
             got = phasors(vec["time"], vec[n], freqs, tstop, span)
             carrier = np.abs(ref[n]).max()
+            err = np.abs(got - ref[n])
+            floor &= bool(np.all(err <= np.maximum(0.01 * np.abs(ref[n]), 1e-3 * carrier)))
             for k in key:
                 if abs(ref[n][k]) >= 1e-3 * carrier:
                     worst = max(worst, abs(got[k] - ref[n][k]) / abs(ref[n][k]))
         lines.append(f"| {settle * 1e6:g} + {span * 1e6:.4g} us | {step * 1e12:g} ps | "
                      f"{run.seconds:.2f} | "
-                     f"{100 * worst:.3f} % | {run.seconds / hb_s:.1f} |")
-        if worst <= 0.01 and (best is None or run.seconds < best):
+                     f"{100 * worst:.3f} % | {floor} | {run.seconds / hb_s:.1f} |")
+        if worst <= 0.01 and floor and (best is None or run.seconds < best):
             best = run.seconds
     if best is None:
-        lines.append("\nNo ngspice run of the grid reached 1 % on every key line.")
+        lines.append("\nNo ngspice run of the grid met the bar HB meets (key lines within 1 %, "
+                     "all lines within 1 % or -60 dBc).")
     else:
-        lines.append(f"\nFastest ngspice run within 1 %: {best:.2f} s = {best / hb_s:.1f} x the "
-                     "HB wall time.")
+        lines.append(f"\nFastest ngspice run meeting the bar HB meets (key lines within 1 %, all "
+                     f"lines within 1 % or -60 dBc): {best:.2f} s = {best / hb_s:.1f} x the HB "
+                     "wall time.")
     text = "\n".join(lines)
     print(text)
     (work / "hb_mixer.md").write_text(text + "\n")

@@ -38,7 +38,7 @@ def _setter(sim, name: str):
                 return grp, setter
     sweepable = sorted(
         n for grp in sim.compiled.groups for n in grp.device.names
-        if grp.device.family in ("vsource", "isource", "resistor")
+        if grp.device.family in ("vsource", "isource", "resistor", "port")
     )
     raise AnalysisError(
         f"cannot sweep '{name}': not an independent source or resistor of this circuit",
@@ -89,6 +89,6 @@ def _apply(sim, grp_setters, value: float) -> None:
     restamp = False
     for grp, setter in grp_setters:
         setter(float(value))
-        restamp |= grp.device.linear and not grp.device.time_varying
+        restamp |= grp.device.linear  # fixed stamps and cached source terms
     if restamp:
         sim.assembler.restamp_linear()

@@ -24,11 +24,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import numpy as np
-import scipy.linalg as la
-import scipy.sparse as sp
-import scipy.sparse.linalg as spla
 
 from netsim.errors import AnalysisError
+
+# scipy is imported where a backend needs it (dense, superlu), not at start-up: the KLU path
+# runs without it, and importing scipy.sparse costs ~0.1-0.2 s per process
 
 DENSE_LIMIT = 100
 # above this size the dense backend runs LAPACK with one BLAS thread: two OpenBLAS threads on two
@@ -124,12 +124,15 @@ class LinearSolver:
     def _solve(self, b: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
-    def matrix(self, data: np.ndarray) -> sp.csc_matrix:
-        """The CSC matrix with values ``data`` on the fixed pattern."""
+    def matrix(self, data: np.ndarray):
+        """The CSC matrix (scipy.sparse.csc_matrix) with values ``data`` on the fixed
+        pattern."""
+        import scipy.sparse as sp
+
         return sp.csc_matrix((data, self.indices, self.indptr), shape=(self.n, self.n))
 
 
-def weakest_unknown(a: sp.spmatrix | np.ndarray) -> int:
+def weakest_unknown(a) -> int:
     """The unknown whose row and column have the smallest norms: the likely singular one."""
     a = abs(a)
     norms = np.asarray(a.sum(axis=0)).ravel() * np.asarray(a.sum(axis=1)).ravel()
@@ -147,6 +150,8 @@ class DenseSolver(LinearSolver):
         self.cols = np.repeat(np.arange(n), np.diff(indptr))
 
     def _factor(self, data: np.ndarray) -> None:
+        import scipy.linalg as la
+
         a = np.zeros((self.n, self.n), dtype=data.dtype)
         a[self.rows, self.cols] = data
         with warnings.catch_warnings():
@@ -164,6 +169,8 @@ class DenseSolver(LinearSolver):
             raise SingularMatrixError(weakest_unknown(a))
 
     def _solve(self, b: np.ndarray) -> np.ndarray:
+        import scipy.linalg as la
+
         if self.n > DENSE_THREAD_MIN and b.ndim == 2:
             with single_blas_thread():
                 return la.lu_solve(self.lu, b, check_finite=False)
@@ -176,6 +183,8 @@ class SuperLUSolver(LinearSolver):
     name = "superlu"
 
     def _factor(self, data: np.ndarray) -> None:
+        import scipy.sparse.linalg as spla
+
         a = self.matrix(data)
         try:
             self.lu = spla.splu(a, permc_spec="COLAMD")

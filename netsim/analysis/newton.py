@@ -83,18 +83,18 @@ def _iterate(system, x0, solver, reltol, atol, maxiter, polish, linear) -> Newto
     residual = None
     for it in range(1, maxiter + 1):
         residual, jac, limited = system(x)
-        if not np.all(np.isfinite(residual)) or not np.all(np.isfinite(jac)):
+        if not (np.isfinite(residual).all() and np.isfinite(jac).all()):
             return NewtonOutcome(x, False, it, residual)
         try:
             solver.factor(jac)
         except SingularMatrixError as err:
             return NewtonOutcome(x, False, it, residual, singular=err.index)
         dx = -solver.solve(residual)
-        if not np.all(np.isfinite(dx)):
+        if not np.isfinite(dx).all():
             return NewtonOutcome(x, False, it, residual)
         x_new = x + dx
         ok = not limited and bool(
-            np.all(np.abs(dx) <= reltol * np.maximum(np.abs(x_new), np.abs(x)) + atol)
+            (np.abs(dx) <= reltol * np.maximum(np.abs(x_new), np.abs(x)) + atol).all()
         )
         x = x_new
         if linear and not limited:

@@ -15,10 +15,10 @@ from __future__ import annotations
 import time
 
 import numpy as np
-import scipy.sparse as sp
 
 from netsim.analysis.integrators import METHODS, coefficients, lte_step
 from netsim.analysis.newton import describe_failure, newton
+from netsim.devices.base import DeviceGroup
 from netsim.errors import AnalysisError, ConvergenceError
 from netsim.results import AnalysisResult
 
@@ -182,6 +182,7 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
     rng = np.random.default_rng(int(sim.circuit.options.get("seed", 0)))
     for grp in sim.compiled.groups:
         grp.device.start(rng)
+    asm.restamp_linear()  # devices may have changed at start
 
     iterations = 0
     if uic:
@@ -199,6 +200,9 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
     asm.reset_limiting()
 
     delmin = 1e-11 * tmax
+    # groups whose family reacts to accepted points (the base class does nothing)
+    accepting = [grp for grp in sim.compiled.groups
+                 if getattr(grp.device.accept, "__func__", None) is not DeviceGroup.accept]
     interp = InterpolationControl(sim.compiled, tol, x, 0.01 * tmax)
     times, sols = [0.0], [x]
     qs, qdots, steps = [q], [qdot], []
@@ -258,8 +262,7 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
         a_last, x_last = last[0]
         # the last load was at the iterate before Newton's final update: carry the charges to
         # the accepted point along their Jacobian (exact for linear charges)
-        q_new = a_last.q + sp.csc_matrix((a_last.c, sim.compiled.indices, sim.compiled.indptr),
-                                         shape=(sim.compiled.n, sim.compiled.n)) @ (out.x - x_last)
+        q_new = a_last.q + asm.matvec(a_last.c, out.x - x_last)
         qdot_new = a0 * q_new + b
         s_new = asm.charge_states(a_last, out.x)
         sa0, sb = coefficients(method, order, delta, h1, ss[-1], ss[-2] if len(ss) > 1
@@ -316,10 +319,11 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
         if len(qs) > 4:
             del qs[0], qdots[0], ss[0], sdots[0], steps[0]
         at_breakpoint = hit
-        x_ext = np.append(x, 0.0)
-        for grp in sim.compiled.groups:  # stochastic devices: events at accepted points
-            if grp.device.accept(x_ext[grp.conn], t, rng):
-                at_breakpoint = True
+        if accepting:
+            x_ext = np.append(x, 0.0)
+            for grp in accepting:  # stochastic devices: events at accepted points
+                if grp.device.accept(x_ext[grp.conn], t, rng):
+                    at_breakpoint = True
         if fixed_step is None:
             new_delta = min(new_delta, interp.accept(sols, steps))
         delta = new_delta
@@ -329,7 +333,10 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
     times_arr = np.array(times)
     keep = times_arr >= tstart * (1.0 - 1e-12)
     cols = {"time": times_arr[keep]}
-    raw = np.array(sols)[keep]
+    raw = np.array(sols)
+    del sols[:]  # the stacked copy replaces the per-point arrays (peak memory)
+    if not keep.all():
+        raw = raw[keep]
     cols.update(sim.output_columns("tran", raw))
     return AnalysisResult("tran", "tran", cols, {
         "points": int(keep.sum()), "newton_iterations": iterations, "rejected": rejected,

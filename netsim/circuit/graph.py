@@ -1,4 +1,4 @@
-"""Topology checks on the flat circuit graph (networkx), with errors naming the culprits.
+"""Topology checks on the flat circuit graph, with errors naming the culprits.
 
 - every node needs a DC path to ground (otherwise the DC matrix is singular): nodes that
   connect only through capacitors, current sources or MOSFET gates are reported together with
@@ -7,11 +7,13 @@
 - a node with a single connection is a warning.
 
 When every analysis is a ``.tran ... uic`` (no operating point), capacitors count as paths.
+
+The checks run on a union-find of the nodes (no graph library: most circuits pass, and
+importing networkx costs more than checking); networkx is imported only to describe a voltage
+loop that was found.
 """
 
 from __future__ import annotations
-
-import networkx as nx
 
 from netsim.circuit.circuit import GROUND, Circuit, Instance
 from netsim.errors import Diagnostic, TopologyError
@@ -46,19 +48,19 @@ def check_topology(circuit: Circuit) -> None:
     """Raise TopologyError for ill-posed circuits; append warnings to circuit.warnings."""
     uic_only = bool(circuit.analyses) and all(
         a.kind == "tran" and a.args.get("uic") for a in circuit.analyses)
-    dc = nx.MultiGraph()
-    dc.add_node(GROUND)
+    dc = _UnionFind()
+    dc.add(GROUND)
     attached: dict[str, list[str]] = {}
     for inst in circuit.instances:
         for node in inst.nodes:
-            dc.add_node(node)
+            dc.add(node)
             attached.setdefault(node, []).append(inst.name)
         for a, b in _dc_pairs(inst, uic_only):
-            dc.add_edge(inst.nodes[a], inst.nodes[b], name=inst.name)
+            dc.union(inst.nodes[a], inst.nodes[b])
 
     _check_voltage_loops(circuit)
 
-    for component in nx.connected_components(dc):
+    for component in dc.components():
         if GROUND in component:
             continue
         nodes = sorted(component)
@@ -81,8 +83,48 @@ def check_topology(circuit: Circuit) -> None:
                 f"node '{node}' has only one connection ({names[0]})", inst.span))
 
 
+class _UnionFind:
+    """Disjoint sets of node names (path halving, union by size), in insertion order."""
+
+    def __init__(self) -> None:
+        self.parent: dict[str, str] = {}
+        self.size: dict[str, int] = {}
+
+    def add(self, node: str) -> None:
+        if node not in self.parent:
+            self.parent[node] = node
+            self.size[node] = 1
+
+    def find(self, node: str) -> str:
+        parent = self.parent
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    def union(self, a: str, b: str) -> bool:
+        """Join the sets of a and b (added if new); False when they were already joined."""
+        self.add(a)
+        self.add(b)
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return False
+        if self.size[ra] < self.size[rb]:
+            ra, rb = rb, ra
+        self.parent[rb] = ra
+        self.size[ra] += self.size[rb]
+        return True
+
+    def components(self) -> list[set[str]]:
+        groups: dict[str, set[str]] = {}
+        for node in self.parent:
+            groups.setdefault(self.find(node), set()).add(node)
+        return list(groups.values())
+
+
 def _check_voltage_loops(circuit: Circuit) -> None:
-    graph = nx.Graph()
+    sets = _UnionFind()
+    edges: list[tuple[str, str, str]] = []
     for inst in circuit.instances:
         voltage_out = inst.family in VOLTAGE_DEFINING or (
             inst.family == "behavioural" and inst.extra.get("output") == "v")
@@ -92,13 +134,24 @@ def _check_voltage_loops(circuit: Circuit) -> None:
         if a == b:
             raise TopologyError(f"'{inst.name}' is shorted: both terminals on node '{a}'",
                                 inst.span, hint="connect its terminals to different nodes")
-        if graph.has_node(a) and graph.has_node(b) and nx.has_path(graph, a, b):
-            path = nx.shortest_path(graph, a, b)
-            loop = [graph.edges[u, v]["name"] for u, v in zip(path, path[1:])] + [inst.name]
-            raise TopologyError(
-                f"loop of voltage sources/inductors: {' -> '.join(loop)}",
-                inst.span,
-                hint="the loop fixes the same voltage twice; add a small series resistance "
-                "to one of them",
-            )
-        graph.add_edge(a, b, name=inst.name)
+        if sets.union(a, b):
+            edges.append((a, b, inst.name))
+            continue
+        _report_voltage_loop(edges, inst)
+
+
+def _report_voltage_loop(edges: list[tuple[str, str, str]], inst: Instance) -> None:
+    """Raise the TopologyError for ``inst`` closing a loop with the earlier ``edges``."""
+    import networkx as nx
+
+    graph = nx.Graph()
+    for a, b, name in edges:
+        graph.add_edge(a, b, name=name)
+    path = nx.shortest_path(graph, inst.nodes[0], inst.nodes[1])
+    loop = [graph.edges[u, v]["name"] for u, v in zip(path, path[1:])] + [inst.name]
+    raise TopologyError(
+        f"loop of voltage sources/inductors: {' -> '.join(loop)}",
+        inst.span,
+        hint="the loop fixes the same voltage twice; add a small series resistance "
+        "to one of them",
+    )

@@ -79,8 +79,8 @@ from netsim.devices.base import DeviceGroup, EvalContext, Evaluation, UnknownSpe
 from netsim.devices.junction import (
     KOQ,
     ROOT2,
+    Depletion,
     E,
-    depletion,
     pnjlim,
     scale_junction,
     temperature_kelvin,
@@ -220,6 +220,32 @@ class Diode(DeviceGroup):
                 for k in range(self.n)
             ]
         )
+        self._derived()
+
+    def _derived(self) -> None:
+        """Parameter-only constants of the evaluation and the fixed stamp patterns."""
+        u = self.n_unknowns
+        j = 2 if self.has_rs else 0
+        self._jn = j
+        self._m3vte = -3.0 * self.vte
+        self._any_bv = bool(np.any(self.bv_given))
+        self._any_isr = bool(np.any(self.isr > 0.0))
+        self._any_knee = bool(np.any(self.ikf > 0) or np.any(self.ikr > 0))
+        self._dep = Depletion(self.cj, self.vj, self.mj, self.fc)
+        stamp = np.zeros((u, u))
+        stamp[j, j], stamp[j, 1], stamp[1, j], stamp[1, 1] = 1.0, -1.0, -1.0, 1.0
+        self._stamp = stamp
+        sign = np.zeros(u)
+        sign[j], sign[1] = 1.0, -1.0
+        self._sign = sign
+        self._res = None
+        if self.has_rs:
+            res = np.zeros((self.n, u, u))
+            res[:, 0, 0] += self.gspr
+            res[:, 0, 2] -= self.gspr
+            res[:, 2, 0] -= self.gspr
+            res[:, 2, 2] += self.gspr
+            self._res = res
 
     def pattern(self) -> np.ndarray:
         u = self.n_unknowns
@@ -236,87 +262,82 @@ class Diode(DeviceGroup):
     def junction_current(self, vd: np.ndarray, gmin: float):
         """(cd, gd, cdb, gdb): total current/conductance (with knee and gmin) and the ideal
         junction current/conductance that the diffusion charge follows. vd (..., N)."""
-        isat, vte, vtb, bv = self.isat, self.vte, self.vtb, self.bv
-        fwd = vd >= -3.0 * vte
-        brk = self.bv_given & (vd < -bv)
+        isat, vte = self.isat, self.vte
+        fwd = vd >= self._m3vte
         with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-            evd = np.exp(np.where(fwd, vd, 0.0) / vte)
-            vr = np.where(fwd | brk, -1.0, vd)
-            arg = (3.0 * vte / (vr * E)) ** 3
-            evrev = np.exp(np.where(brk, -(bv + vd), 0.0) / vtb)
-        cdb = np.where(fwd, isat * (evd - 1.0), np.where(brk, -isat * evrev, -isat * (1 + arg)))
-        g_rev = np.where(brk, isat * evrev / vtb, isat * 3 * arg / vr)
-        gdb = np.where(fwd, isat * evd / vte, g_rev)
-        if np.any(self.isr > 0.0):  # recombination current, forward region only (ngspice)
-            with np.errstate(over="ignore"):
+            if not self._any_bv and fwd.all():  # the usual case: every junction forward
+                evd = np.exp(vd / vte)
+                cdb = isat * (evd - 1.0)
+                gdb = isat * evd / vte
+            else:
+                vtb, bv = self.vtb, self.bv
+                brk = self.bv_given & (vd < -bv)
+                evd = np.exp(np.where(fwd, vd, 0.0) / vte)
+                vr = np.where(fwd | brk, -1.0, vd)
+                arg = (3.0 * vte / (vr * E)) ** 3
+                evrev = np.exp(np.where(brk, -(bv + vd), 0.0) / vtb)
+                cdb = np.where(fwd, isat * (evd - 1.0),
+                               np.where(brk, -isat * evrev, -isat * (1 + arg)))
+                g_rev = np.where(brk, isat * evrev / vtb, isat * 3 * arg / vr)
+                gdb = np.where(fwd, isat * evd / vte, g_rev)
+            if self._any_isr:  # recombination current, forward region only (ngspice)
                 erec = np.exp(np.where(fwd, vd, 0.0) / self.vtr)
-            crec = self.isr * (erec - 1.0)
-            grec = self.isr * erec / self.vtr
-            u = 1.0 - vd / self.vj
-            t1 = u * u + 0.005
-            gen = t1 ** (0.5 * self.mj)
-            dgen = -self.mj * u / self.vj * t1 ** (0.5 * self.mj - 1.0)
-            cdb = np.where(fwd, cdb + crec * gen, cdb)
-            gdb = np.where(fwd, gdb + grec * gen + crec * dgen, gdb)
-        cd, gd = cdb, gdb
-        knee = np.where(fwd, self.ikf, self.ikr)
-        use = (knee > 0) & np.where(fwd, cdb > 1e-18, cdb < -1e-18)
-        if np.any(use):
-            with np.errstate(divide="ignore", invalid="ignore"):
-                ik = np.where(use, knee, 1.0)
-                ratio = np.where(use, np.abs(cdb) / ik, 1.0)
-                s = np.sqrt(ratio)
-                cd_k = cdb / (1.0 + s)
-                # d/dv [c/(1+sqrt(|c|/ik))] = g (1 + s/2) / (1+s)^2
-                gd_k = gdb * (1.0 + 0.5 * s) / (1.0 + s) ** 2
-            cd = np.where(use, cd_k, cd)
-            gd = np.where(use, gd_k, gd)
+                crec = self.isr * (erec - 1.0)
+                grec = self.isr * erec / self.vtr
+                u = 1.0 - vd / self.vj
+                t1 = u * u + 0.005
+                gen = t1 ** (0.5 * self.mj)
+                dgen = -self.mj * u / self.vj * t1 ** (0.5 * self.mj - 1.0)
+                cdb = np.where(fwd, cdb + crec * gen, cdb)
+                gdb = np.where(fwd, gdb + grec * gen + crec * dgen, gdb)
+            cd, gd = cdb, gdb
+            if self._any_knee:
+                knee = np.where(fwd, self.ikf, self.ikr)
+                use = (knee > 0) & np.where(fwd, cdb > 1e-18, cdb < -1e-18)
+                if np.any(use):
+                    ik = np.where(use, knee, 1.0)
+                    ratio = np.where(use, np.abs(cdb) / ik, 1.0)
+                    s = np.sqrt(ratio)
+                    cd_k = cdb / (1.0 + s)
+                    # d/dv [c/(1+sqrt(|c|/ik))] = g (1 + s/2) / (1+s)^2
+                    gd_k = gdb * (1.0 + 0.5 * s) / (1.0 + s) ** 2
+                    cd = np.where(use, cd_k, cd)
+                    gd = np.where(use, gd_k, gd)
         return cd + gmin * vd, gd + gmin, cdb, gdb
 
     def evaluate(self, x: np.ndarray, ctx: EvalContext) -> Evaluation:
-        lead = x.shape[:-1]
-        u = x.shape[-1]
-        j = 2 if self.has_rs else 0
+        j = self._jn
         vd = x[..., j] - x[..., 1]
         cd, gd, cdb, gdb = self.junction_current(vd, ctx.gmin)
-        qdep, cdep = depletion(vd, self.cj, self.vj, self.mj, self.fc)
+        qdep, cdep = self._dep(vd)
         qd = self.tt * cdb + qdep
         cap = self.tt * gdb + cdep
 
-        i = np.zeros((*lead, u))
-        q = np.zeros((*lead, u))
-        di = np.zeros((*lead, u, u))
-        dq = np.zeros((*lead, u, u))
-        i[..., j] = cd
-        i[..., 1] = -cd
-        q[..., j] = qd
-        q[..., 1] = -qd
-        for arr, val in ((di, gd), (dq, cap)):
-            arr[..., j, j] = val
-            arr[..., j, 1] = -val
-            arr[..., 1, j] = -val
-            arr[..., 1, 1] = val
+        i = cd[..., None] * self._sign
+        q = qd[..., None] * self._sign
+        di = gd[..., None, None] * self._stamp
+        dq = cap[..., None, None] * self._stamp
         if self.has_rs:
             ir = self.gspr * (x[..., 0] - x[..., 2])
             i[..., 0] += ir
             i[..., 2] -= ir
-            di[..., 0, 0] += self.gspr
-            di[..., 0, 2] -= self.gspr
-            di[..., 2, 0] -= self.gspr
-            di[..., 2, 2] += self.gspr
+            di += self._res
         return Evaluation(i=i, di=di, q=q, dq=dq)
 
     def limit(self, x_new: np.ndarray, x_old: np.ndarray) -> np.ndarray | None:
         """pnjlim on the junction voltage (breakdown-side limiting when BV is given);
         the cathode is kept and the junction's anode node moved."""
-        j = 2 if self.has_rs else 0
+        j = self._jn
         vd = x_new[..., j] - x_new[..., 1]
         vold = x_old[..., j] - x_old[..., 1]
-        bv = np.where(self.bv_given, self.bv, 0.0)
-        rev = self.bv_given & (vd < np.minimum(0.0, -bv + 10.0 * self.vtb))
-        lim_rev = -(pnjlim(-(vd + bv), -(vold + bv), self.vtb, self.vcrit) + bv)
-        lim_fwd = pnjlim(vd, vold, self.vte, self.vcrit)
-        vlim = np.where(rev, lim_rev, lim_fwd)
+        if self._any_bv:
+            bv = np.where(self.bv_given, self.bv, 0.0)
+            rev = self.bv_given & (vd < np.minimum(0.0, -bv + 10.0 * self.vtb))
+            lim_rev = -(pnjlim(-(vd + bv), -(vold + bv), self.vtb, self.vcrit) + bv)
+            lim_fwd = pnjlim(vd, vold, self.vte, self.vcrit)
+            vlim = np.where(rev, lim_rev, lim_fwd)
+        else:
+            vlim = pnjlim(vd, vold, self.vte, self.vcrit)
         if np.array_equal(vlim, vd):
             return None
         out = np.array(x_new, dtype=float, copy=True)

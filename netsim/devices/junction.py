@@ -82,20 +82,47 @@ def depletion(
     ``c = cz / F2 (F3 + mj v / pb)`` with ``F2 = (1-fc)^(1+mj)``, ``F3 = 1 - fc (1 + mj)``, and q
     its integral, continuous at ``fc pb``. Shapes broadcast; cz = 0 gives zeros.
     """
-    fcpb = fc * pb
-    below = v < fcpb
-    arg = np.where(below, 1.0 - v / pb, 1.0)
-    sarg = np.exp(-mj * np.log(arg))
-    q_lo = pb * cz * (1.0 - arg * sarg) / (1.0 - mj)
-    c_lo = cz * sarg
-    xfc = np.log(1.0 - fc)
-    f1 = pb * (1.0 - np.exp((1.0 - mj) * xfc)) / (1.0 - mj)
-    f2 = np.exp((1.0 + mj) * xfc)
-    f3 = 1.0 - fc * (1.0 + mj)
-    czof2 = cz / f2
-    q_hi = cz * f1 + czof2 * (f3 * (v - fcpb) + (mj / (pb + pb)) * (v * v - fcpb * fcpb))
-    c_hi = czof2 * (f3 + mj * v / pb)
-    return np.where(below, q_lo, q_hi), np.where(below, c_lo, c_hi)
+    return Depletion(cz, pb, mj, fc)(v)
+
+
+class Depletion:
+    """:func:`depletion` with its parameter-only terms computed once (cz, pb, mj, fc arrays
+    broadcasting against the voltages it is called with)."""
+
+    def __init__(self, cz, pb, mj, fc) -> None:
+        cz, pb, mj, fc = (np.asarray(a, dtype=float) for a in (cz, pb, mj, fc))
+        self.pb = pb
+        self.fcpb = fc * pb
+        self.fcpb2 = self.fcpb * self.fcpb
+        self.mj = mj
+        self.cz = cz
+        self.pbcz = pb * cz
+        self.one_mj = 1.0 - mj
+        xfc = np.log(1.0 - fc)
+        self.czf1 = cz * (pb * (1.0 - np.exp((1.0 - mj) * xfc)) / (1.0 - mj))
+        self.czof2 = cz / np.exp((1.0 + mj) * xfc)
+        self.f3 = 1.0 - fc * (1.0 + mj)
+        self.mj_2pb = mj / (pb + pb)
+
+    def __call__(self, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        below = v < self.fcpb
+        arg = np.where(below, 1.0 - v / self.pb, 1.0)
+        sarg = np.exp(-self.mj * np.log(arg))
+        q_lo = self.pbcz * (1.0 - arg * sarg) / self.one_mj
+        c_lo = self.cz * sarg
+        q_hi = self.czf1 + self.czof2 * (self.f3 * (v - self.fcpb)
+                                         + self.mj_2pb * (v * v - self.fcpb2))
+        c_hi = self.czof2 * (self.f3 + self.mj * v / self.pb)
+        return np.where(below, q_lo, q_hi), np.where(below, c_lo, c_hi)
+
+
+def _as_arrays(*values):
+    """float64 arrays of a common shape (no copy when they already are)."""
+    first = values[0]
+    if all(type(v) is np.ndarray and v.dtype == np.float64 and v.shape == first.shape
+           for v in values):
+        return values
+    return np.broadcast_arrays(*(np.asarray(v, float) for v in values))
 
 
 def pnjlim(vnew: np.ndarray, vold: np.ndarray, vt: np.ndarray, vcrit: np.ndarray) -> np.ndarray:
@@ -105,16 +132,19 @@ def pnjlim(vnew: np.ndarray, vold: np.ndarray, vt: np.ndarray, vcrit: np.ndarray
     (``vold + vt (2 + ln((vnew-vold)/vt - 2))`` when vold > 0, else ``vt ln(vnew/vt)``);
     a negative vnew is kept above ``-vold - 1`` (vold > 0) or ``2 vold - 1`` (vold <= 0).
     """
-    vnew, vold = np.broadcast_arrays(np.asarray(vnew, float), np.asarray(vold, float))
+    vnew, vold = _as_arrays(vnew, vold)
+    pos = vold > 0
+    floor = np.where(pos, -vold - 1.0, 2.0 * vold - 1.0)  # always < 0
+    lim_small = np.where(vnew < floor, floor, vnew)
+    big = (vnew > vcrit) & (np.abs(vnew - vold) > (vt + vt))
+    if not big.any():
+        return lim_small
     with np.errstate(invalid="ignore", divide="ignore"):
-        big = (vnew > vcrit) & (np.abs(vnew - vold) > (vt + vt))
         arg = (vnew - vold) / vt
         up = vold + vt * (2.0 + np.log(np.where(arg > 2.0, arg - 2.0, 1.0)))
         down = vold - vt * (2.0 + np.log(np.where(arg < 2.0, 2.0 - arg, 1.0)))
         from_low = vt * np.log(np.where(vnew > 0, vnew / vt, 1.0))
-        lim_big = np.where(vold > 0, np.where(arg > 0, up, down), from_low)
-        floor = np.where(vold > 0, -vold - 1.0, 2.0 * vold - 1.0)
-        lim_small = np.where((vnew < 0) & (vnew < floor), floor, vnew)
+        lim_big = np.where(pos, np.where(arg > 0, up, down), from_low)
     return np.where(big, lim_big, lim_small)
 
 
@@ -125,25 +155,25 @@ def fetlim(vnew: np.ndarray, vold: np.ndarray, vto: np.ndarray) -> np.ndarray:
     ``|2 (vold - vto)| + 2`` and ``|vold - vto| + 1`` depending on the region, with fixed stops at
     ``vto - 0.5``, ``vto + 0.5``, ``vto + 2`` and ``vto + 4`` (SPICE3 with Gillespie's vtstlo).
     """
-    vnew, vold, vto = np.broadcast_arrays(
-        np.asarray(vnew, float), np.asarray(vold, float), np.asarray(vto, float)
-    )
-    vtsthi = np.abs(2.0 * (vold - vto)) + 2.0
-    vtstlo = np.abs(vold - vto) + 1.0
-    vtox = vto + 3.5
+    vnew, vold, vto = _as_arrays(vnew, vold, vto)
+    dist = np.abs(vold - vto)
+    vtsthi = dist + dist + 2.0  # |2 (vold - vto)| + 2
+    vtstlo = dist + 1.0
     delv = vnew - vold
+    down = delv <= 0
     # on, strongly (vold >= vto + 3.5)
+    vtox = vto + 3.5
     off_going = np.where(
         vnew >= vtox,
         np.where(-delv > vtstlo, vold - vtstlo, vnew),
         np.maximum(vnew, vto + 2.0),
     )
-    on_strong = np.where(delv <= 0, off_going, np.where(delv >= vtsthi, vold + vtsthi, vnew))
-    middle = np.where(delv <= 0, np.maximum(vnew, vto - 0.5), np.minimum(vnew, vto + 4.0))
+    on_strong = np.where(down, off_going, np.where(delv >= vtsthi, vold + vtsthi, vnew))
+    middle = np.where(down, np.maximum(vnew, vto - 0.5), np.minimum(vnew, vto + 4.0))
     on = np.where(vold >= vtox, on_strong, middle)
     vtemp = vto + 0.5
     off_up = np.where(vnew <= vtemp, np.where(delv > vtstlo, vold + vtstlo, vnew), vtemp)
-    off = np.where(delv <= 0, np.where(-delv > vtsthi, vold - vtsthi, vnew), off_up)
+    off = np.where(down, np.where(-delv > vtsthi, vold - vtsthi, vnew), off_up)
     return np.where(vold >= vto, on, off)
 
 
@@ -153,13 +183,14 @@ def limvds(vnew: np.ndarray, vold: np.ndarray) -> np.ndarray:
     From ``vold >= 3.5``: increases limited to ``3 vold + 2``, decreases below 3.5 stop at 2.
     Otherwise increases stop at 4 and decreases at -0.5.
     """
-    vnew, vold = np.broadcast_arrays(np.asarray(vnew, float), np.asarray(vold, float))
+    vnew, vold = _as_arrays(vnew, vold)
+    up = vnew > vold
     high = np.where(
-        vnew > vold,
+        up,
         np.minimum(vnew, 3.0 * vold + 2.0),
         np.where(vnew < 3.5, np.maximum(vnew, 2.0), vnew),
     )
-    low = np.where(vnew > vold, np.minimum(vnew, 4.0), np.maximum(vnew, -0.5))
+    low = np.where(up, np.minimum(vnew, 4.0), np.maximum(vnew, -0.5))
     return np.where(vold >= 3.5, high, low)
 
 

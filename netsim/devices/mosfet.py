@@ -82,6 +82,7 @@ from __future__ import annotations
 import numpy as np
 
 from netsim.circuit.circuit import Instance
+from netsim.devices import mos_jit
 from netsim.devices.base import (
     CHARGE,
     DeviceGroup,
@@ -90,14 +91,22 @@ from netsim.devices.base import (
     UnknownSpec,
     register,
 )
-from netsim.devices.junction import KOQ, REFTEMP, ROOT2, egfet, pbfact, temperature_kelvin
+from netsim.devices.junction import (
+    KOQ,
+    REFTEMP,
+    ROOT2,
+    Depletion,
+    egfet,
+    pbfact,
+    temperature_kelvin,
+)
 from netsim.devices.mos_parts import (
-    bulk_diode,
-    drain_current,
+    MAX_EXP_ARG,
+    _channel,
+    _charges,
+    _qmeyer_mode,
     fet_limit,
-    junction_charges,
-    meyer,
-    stamp_resistor,
+    stamp_matrix,
 )
 from netsim.errors import ElaborationError
 
@@ -185,6 +194,88 @@ class Mosfet1(DeviceGroup):
         for key in cols[0]:
             setattr(self, key, np.array([c[key] for c in cols], dtype=float))
         self.off = np.array([bool(i.params.get("off", False)) for i in instances])
+        self._derived()
+
+    def _derived(self) -> None:
+        """Constants of the evaluation that depend on the parameters only, and the fixed
+        stamp matrices that turn conductances and capacitances into local Jacobians."""
+        u, dp, sp = self.n_unknowns, self.dp, self.sp
+        self.typ_vbi = self.typ * self.tvbi
+        self.sqrt_phi = np.sqrt(self.tphi)
+        self.lam_beta = self.lam * self.beta
+        self.has_cox = bool(np.any(self.cox))
+        # bulk junctions (b-s', b-d') side by side on a trailing axis of 2
+        self.j_is = np.stack([self.iss, self.isd], axis=-1)
+        self.j_vt = self.vt[:, None]
+        self.j_3vt = -3.0 * self.j_vt
+        self.vcrit = np.stack([self.vcrit_s, self.vcrit_d], axis=-1)
+        pb, fc = self.tpb[:, None], self.fc[:, None]
+        self.dep_bottom = Depletion(np.stack([self.czbs, self.czbd], axis=-1), pb,
+                                    self.mj[:, None], fc)
+        side = np.stack([self.czbssw, self.czbdsw], axis=-1)
+        self.dep_side = Depletion(side, pb, self.mjsw[:, None], fc) if np.any(side) else None
+        # i = currents @ i_map: (ids, cbs, cbd) times the type sign to rows d', s', b
+        i_map = np.zeros((3, u))
+        i_map[0, dp], i_map[0, sp] = 1.0, -1.0
+        i_map[1, sp], i_map[1, 3] = -1.0, 1.0
+        i_map[2, dp], i_map[2, 3] = -1.0, 1.0
+        self.i_map = i_map
+        # di = (d/dvgs, d/dvds, d/dvbs of ids, gbs, gbd) @ di_map (flattened (u, u))
+        chan = np.zeros((3, u, u))
+        for row, sgn in ((dp, 1.0), (sp, -1.0)):
+            for k, col in enumerate((1, dp, 3)):
+                chan[k, row, col] += sgn
+                chan[k, row, sp] -= sgn
+        junction = stamp_matrix(u, [(3, sp), (3, dp)])
+        self.di_map = np.concatenate([chan.reshape(3, u * u), junction])
+        self.junction_stamps = junction
+        self.q_junction_map = i_map[1:]
+        self.res = None
+        pairs, gs = [], []
+        if dp != 0:
+            pairs.append((0, dp))
+            gs.append(self.gdr)
+        if sp != 2:
+            pairs.append((2, sp))
+            gs.append(self.gsr)
+        self.res_pairs = [(a, b, gr) for (a, b), gr in zip(pairs, gs)]
+        if pairs:  # series resistances: constant stamps
+            self.res = (np.stack(gs, axis=-1) @ stamp_matrix(u, pairs)).reshape(-1, u, u)
+        caps = np.stack([self.cgso, self.cgdo, self.cgbo], axis=-1)
+        self.overlap_caps = caps if np.any(caps) else None
+        self.overlap_nodes = np.array([sp, dp, 3])
+        q_ov = np.zeros((3, u))
+        for k, node in enumerate((sp, dp, 3)):
+            q_ov[k, 1], q_ov[k, node] = 1.0, -1.0
+        self.q_overlap_map = q_ov
+        ov = np.zeros((self.n, u, u))
+        for k, node in enumerate((sp, dp, 3)):
+            ov[:, 1, 1] += caps[:, k]
+            ov[:, node, node] += caps[:, k]
+            ov[:, 1, node] -= caps[:, k]
+            ov[:, node, 1] -= caps[:, k]
+        self.overlap_stamp = ov
+        self.meyer_stamps = stamp_matrix(u, [(1, sp), (1, dp), (1, 3)])
+        self.swap_sd = np.array([1, 0, 2])
+        self._jit = None  # compiled kernels and their parameter table, built on first use
+
+    def _jit_table(self):
+        """(kernels, (N, K) parameter table) for the compiled path, or None (no numba)."""
+        if self._jit is None:
+            kernels = mos_jit.kernels()
+            if kernels is None:
+                self._jit = False
+            else:
+                cols = [self.typ, self.typ_vbi, self.tphi, self.sqrt_phi, self.gamma, self.beta,
+                        self.lam_beta, self.vt, -3.0 * self.vt, self.iss, self.isd,
+                        self.vcrit_s, self.vcrit_d, self.cox, self.cgso, self.cgdo, self.cgbo]
+                for dep in (self.dep_bottom, self.dep_side):
+                    for j in range(2):
+                        for name in mos_jit.DEP_FIELDS:
+                            value = getattr(dep, name) if dep is not None else np.zeros(1)
+                            cols.append(np.broadcast_to(value, (self.n, 2))[:, j])
+                self._jit = (kernels, np.ascontiguousarray(np.stack(cols, axis=-1)))
+        return self._jit or None
 
     # ---------------------------------------------------------------- set-up
     @staticmethod
@@ -309,58 +400,97 @@ class Mosfet1(DeviceGroup):
         return t * (x[..., 1] - s), t * (x[..., self.dp] - s), t * (x[..., 3] - s)
 
     def evaluate(self, x: np.ndarray, ctx: EvalContext) -> Evaluation:
+        if x.ndim == 2:
+            jit = self._jit_table()
+            if jit is not None:
+                return self._evaluate_jit(jit, x, ctx)
         lead = x.shape[:-1]
         u = x.shape[-1]
-        dp, sp = self.dp, self.sp
-        vgs, vds, vbs = self._normalised(x)
-        vbd = vbs - vds
+        dp = self.dp
         t = self.typ
+        v = (x[..., [1, dp, 3]] - x[..., self.sp:self.sp + 1]) * t[:, None]
+        vgs, vds, vbs = v[..., 0], v[..., 1], v[..., 2]
 
-        ids, dids, von, vdsat = drain_current(self, vgs, vds, vbs)  # dids: (..., N, 3) g/d/b
-        cbs, gbs = bulk_diode(vbs, self.iss, self.vt, ctx.gmin)
-        cbd, gbd = bulk_diode(vbd, self.isd, self.vt, ctx.gmin)
+        gm, gds, gmbs, ids, von, vdsat, normal = _channel(self, vgs, vds, vbs)
+        # bulk junctions b-s', b-d' together (SPICE level-1 form, gmin in parallel)
+        vb = np.stack([vbs, vbs - vds], axis=-1)
+        fwd = vb > self.j_3vt
+        ev = np.exp(np.minimum(MAX_EXP_ARG, np.where(fwd, vb / self.j_vt, 0.0)))
+        gmin = ctx.gmin
+        cj = np.where(fwd, self.j_is * (ev - 1.0) + gmin * vb, gmin * vb - self.j_is)
+        gj = np.where(fwd, self.j_is * ev / self.j_vt + gmin, gmin)
 
-        i = np.zeros((*lead, u))
-        di = np.zeros((*lead, u, u))
-        i[..., dp] += t * (ids - cbd)
-        i[..., sp] += t * (-ids - cbs)
-        i[..., 3] += t * (cbs + cbd)
-        # channel: columns g, d', b, s' (s' = -(sum))
-        gm, gds, gmb = dids[..., 0], dids[..., 1], dids[..., 2]
-        for row, sgn in ((dp, 1.0), (sp, -1.0)):
-            di[..., row, 1] += sgn * gm
-            di[..., row, dp] += sgn * gds
-            di[..., row, 3] += sgn * gmb
-            di[..., row, sp] -= sgn * (gm + gds + gmb)
-        # junctions b-s', b-d'
-        for node, g in ((sp, gbs), (dp, gbd)):
-            di[..., 3, 3] += g
-            di[..., 3, node] -= g
-            di[..., node, 3] -= g
-            di[..., node, node] += g
-        if dp != 0:
-            stamp_resistor(i, di, x, 0, dp, self.gdr)
-        if sp != 2:
-            stamp_resistor(i, di, x, 2, sp, self.gsr)
+        cur = np.empty((*lead, 3))
+        cur[..., 0] = ids
+        cur[..., 1:] = cj
+        i = (cur * t[:, None]) @ self.i_map
+        # derivatives of ids w.r.t. the normalised (vgs, vds, vbs), then gbs, gbd
+        g = np.empty((*lead, 5))
+        g[..., 0] = np.where(normal, gm, -gm)
+        g[..., 1] = np.where(normal, gds, gm + gds + gmbs)
+        g[..., 2] = np.where(normal, gmbs, -gmbs)
+        g[..., 3:] = gj
+        di = (g @ self.di_map).reshape(*lead, u, u)
+        if self.res is not None:
+            for a, b, gr in self.res_pairs:
+                ir = gr * (x[..., a] - x[..., b])
+                i[..., a] += ir
+                i[..., b] -= ir
+            di += self.res
 
-        q, dq = junction_charges(self, x, vbs, vbd)
-        c_incr = meyer(self, x, vgs, vds, vbs, von, vdsat)
+        q, dq = _charges(self, x, vb)
+        c_incr = None
+        if self.has_cox:
+            vgst = vgs - np.minimum(vds, 0.0) - von
+            caps = _qmeyer_mode(self, vgst, np.abs(vds), vdsat)
+            # in inverse mode the acting source is the drain: swap cgs and cgd
+            caps = np.where(normal[..., None], caps, caps[..., self.swap_sd])
+            c_incr = (caps @ self.meyer_stamps).reshape(*lead, u, u)
         return Evaluation(i=i, di=di, q=q, dq=dq, c_incr=c_incr)
+
+    def _evaluate_jit(self, jit, x: np.ndarray, ctx: EvalContext) -> Evaluation:
+        """evaluate() through the compiled kernel (same expressions, see mos_jit)."""
+        (kernel, _), table = jit
+        x = np.ascontiguousarray(x, dtype=float)
+        n, u = x.shape
+        i = np.empty((n, u))
+        q = np.empty((n, u))
+        di = np.empty((n, u, u))
+        dq = np.empty((n, u, u))
+        c = np.empty((n, u, u)) if self.has_cox else np.empty((0, u, u))
+        kernel(x, table, self.dp, self.sp, float(ctx.gmin), self.dep_side is not None,
+               self.overlap_caps is not None, self.has_cox, i, di, q, dq, c)
+        if self.res is not None:
+            for a, b, gr in self.res_pairs:
+                ir = gr * (x[..., a] - x[..., b])
+                i[..., a] += ir
+                i[..., b] -= ir
+            di += self.res
+        if self.overlap_caps is not None:
+            dq += self.overlap_stamp
+        return Evaluation(i=i, di=di, q=q, dq=dq, c_incr=c if self.has_cox else None)
 
     def limit(self, x_new: np.ndarray, x_old: np.ndarray) -> np.ndarray | None:
         """fetlim on vgs (vgd in inverse mode), limvds on vds, pnjlim on the conducting bulk
         junction; the source' node is kept and g, d', b moved."""
-        new = self._normalised(x_new)
-        old = self._normalised(x_old)
-        vgs, vds, vbs = fet_limit(self, new, old)
-        if (np.array_equal(vgs, new[0]) and np.array_equal(vds, new[1])
-                and np.array_equal(vbs, new[2])):
+        if x_new.ndim == 2 and x_old.shape == x_new.shape:
+            jit = self._jit_table()
+            if jit is not None:
+                new = np.ascontiguousarray(x_new, dtype=float)
+                out = new.copy()
+                old = np.ascontiguousarray(x_old, dtype=float)
+                changed = jit[0][1](new, old, jit[1], self.dp, self.sp, out)
+                return out if changed else None
+        cols = [1, self.dp, 3]
+        t = self.typ[:, None]
+        new = (x_new[..., cols] - x_new[..., self.sp:self.sp + 1]) * t
+        old = (x_old[..., cols] - x_old[..., self.sp:self.sp + 1]) * t
+        lim = np.stack(fet_limit(self, np.moveaxis(new, -1, 0), np.moveaxis(old, -1, 0)),
+                       axis=-1)
+        if np.array_equal(lim, new):
             return None
         out = np.array(x_new, dtype=float, copy=True)
-        s = x_new[..., self.sp]
-        out[..., 1] = s + self.typ * vgs
-        out[..., self.dp] = s + self.typ * vds
-        out[..., 3] = s + self.typ * vbs
+        out[..., cols] = x_new[..., self.sp:self.sp + 1] + t * lim
         return out
 
     def initial_point(self, x: np.ndarray) -> np.ndarray:
