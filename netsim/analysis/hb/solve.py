@@ -23,8 +23,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import scipy.sparse as sp
-import scipy.sparse.linalg as spla
 
 from netsim.analysis.hb.system import HarmonicSystem, HBEval
 from netsim.analysis.linalg import SingularMatrixError, make_solver
@@ -80,6 +78,9 @@ class LinearStep:
         return -self.direct.solve(ev.f)
 
     def _gmres(self, ev: HBEval) -> np.ndarray | None:
+        import scipy.sparse as sp  # only here: importing scipy costs start-up time
+        import scipy.sparse.linalg as spla
+
         sysm = self.system
         J = sp.csc_matrix((ev.jac, sysm.indices, sysm.indptr), shape=(sysm.size, sysm.size))
         cc = sysm.cc

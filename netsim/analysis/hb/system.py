@@ -30,7 +30,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
 
 from netsim.analysis.hb.grid import SpectralGrid
 from netsim.devices.base import EvalContext, SpectralExcitation
@@ -90,10 +89,9 @@ class HarmonicSystem:
                     c_lin += asm._scatter_jac(grp, ev.dq)
             else:
                 self.nonlinear.append(grp)
-        shape = (n, n)
         self.linear = not self.nonlinear
-        self.G = sp.csc_matrix((g_lin, cc.indices, cc.indptr), shape=shape)
-        self.C = sp.csc_matrix((c_lin, cc.indices, cc.indptr), shape=shape)
+        self._rows = cc.indices
+        self._cols = np.repeat(np.arange(n), np.diff(cc.indptr))
         free = [grp.conn[grp.conn < n] for _, grp in asm.dynamic
                 if not grp.device.hold_in_periodic]
         keep = ~np.isin(cc.held, np.concatenate(free)) if free else np.ones(len(cc.held), bool)
@@ -269,8 +267,8 @@ class HarmonicSystem:
                 if ev.c_incr is not None:
                     part = self._scatter_t(ev.c_incr, grp, keep, slot, nd)
                     ci_t = part if ci_t is None else ci_t + part
-        Q = self.analyze(q_t[:, :n]) + (self.C @ X.T).T
-        F = self.analyze(i_t[:, :n]) + (self.G @ X.T).T + jw * Q
+        Q = self.analyze(q_t[:, :n]) + self._linear(self.c_lin_all, X)
+        F = self.analyze(i_t[:, :n]) + self._linear(self.g_lin_all, X) + jw * Q
         CI = self.analyze(ic_t[:, :n]) if ic_t is not None else None
         if CI is not None:
             F += CI
@@ -288,6 +286,13 @@ class HarmonicSystem:
             c_mean = c_t.mean(axis=0) + (ci_t.mean(axis=0) if ci_t is not None else 0.0)
             out.c_avg[self.dense_pos] += c_mean
         return out
+
+    def _linear(self, data: np.ndarray, X: np.ndarray) -> np.ndarray:
+        """(L, n) product of the circuit-pattern matrix with CSC ``data`` and each line of X
+        (a scatter-add: scipy.sparse stays out of HB's import path)."""
+        out = np.zeros((self.n, X.shape[0]), dtype=complex)
+        np.add.at(out, self._rows, data[:, None] * X.T[self._cols])
+        return out.T
 
     @staticmethod
     def _scatter_t(local: np.ndarray, grp, keep, slot, nd) -> np.ndarray:
