@@ -400,7 +400,7 @@ class Mosfet1(DeviceGroup):
         return t * (x[..., 1] - s), t * (x[..., self.dp] - s), t * (x[..., 3] - s)
 
     def evaluate(self, x: np.ndarray, ctx: EvalContext) -> Evaluation:
-        if x.ndim == 2:
+        if x.ndim >= 2:
             jit = self._jit_table()
             if jit is not None:
                 return self._evaluate_jit(jit, x, ctx)
@@ -449,17 +449,25 @@ class Mosfet1(DeviceGroup):
         return Evaluation(i=i, di=di, q=q, dq=dq, c_incr=c_incr)
 
     def _evaluate_jit(self, jit, x: np.ndarray, ctx: EvalContext) -> Evaluation:
-        """evaluate() through the compiled kernel (same expressions, see mos_jit)."""
+        """evaluate() through the compiled kernel (same expressions, see mos_jit). Leading
+        batch axes are flattened into the instance axis (the parameter table repeated), so a
+        batch takes the same arithmetic path as a single evaluation."""
         (kernel, _), table = jit
-        x = np.ascontiguousarray(x, dtype=float)
-        n, u = x.shape
-        i = np.empty((n, u))
-        q = np.empty((n, u))
-        di = np.empty((n, u, u))
-        dq = np.empty((n, u, u))
-        c = np.empty((n, u, u)) if self.has_cox else np.empty((0, u, u))
-        kernel(x, table, self.dp, self.sp, float(ctx.gmin), self.dep_side is not None,
+        lead, (n, u) = x.shape[:-2], x.shape[-2:]
+        reps = int(np.prod(lead, dtype=np.int64))
+        flat = np.ascontiguousarray(x, dtype=float).reshape(reps * n, u)
+        if reps > 1:
+            table = np.tile(table, (reps, 1))
+        m = reps * n
+        i = np.empty((m, u))
+        q = np.empty((m, u))
+        di = np.empty((m, u, u))
+        dq = np.empty((m, u, u))
+        c = np.empty((m, u, u)) if self.has_cox else np.empty((0, u, u))
+        kernel(flat, table, self.dp, self.sp, float(ctx.gmin), self.dep_side is not None,
                self.overlap_caps is not None, self.has_cox, i, di, q, dq, c)
+        i, q = i.reshape(*lead, n, u), q.reshape(*lead, n, u)
+        di, dq = di.reshape(*lead, n, u, u), dq.reshape(*lead, n, u, u)
         if self.res is not None:
             for a, b, gr in self.res_pairs:
                 ir = gr * (x[..., a] - x[..., b])
@@ -468,7 +476,8 @@ class Mosfet1(DeviceGroup):
             di += self.res
         if self.overlap_caps is not None:
             dq += self.overlap_stamp
-        return Evaluation(i=i, di=di, q=q, dq=dq, c_incr=c if self.has_cox else None)
+        c_incr = c.reshape(*lead, n, u, u) if self.has_cox else None
+        return Evaluation(i=i, di=di, q=q, dq=dq, c_incr=c_incr)
 
     def limit(self, x_new: np.ndarray, x_old: np.ndarray) -> np.ndarray | None:
         """fetlim on vgs (vgd in inverse mode), limvds on vds, pnjlim on the conducting bulk
