@@ -7,6 +7,30 @@
 - DC holds x0, AC linearises around the held state, batch axes and noise reproducibility.
 
 The reference equations below are written out independently of netsim's device code.
+
+Abrupt switching (``ABRUPT``: the thermal-runaway SET of the Stanford RRAM, VTEAM's fast
+on-switching) is ill-conditioned: the current rises twentyfold (VTEAM) to 600-fold (RRAM),
+most of it within 2e-4 (RRAM) or 3e-3 (VTEAM) of the period, so a small error of the state
+before the jump becomes a time shift of the jump and a large pointwise current error.
+Measured for these cases (deterministic runs):
+
+- the reference is converged: LSODA rtol 1e-10 / max_step T/2000 and Radau rtol 1e-12 /
+  max_step T/20000 agree within 2e-7 (RRAM) and 1e-9 (VTEAM) of the peak current;
+- sensitivity (RRAM): the reference perturbed by dx = 1e-6 one period before the second SET
+  moves that SET by 4.4e-7 periods and the current by 0.27 % of its peak;
+- netsim's default tolerances bound the state's per-step truncation error by reltol |x| (the
+  SPICE charge criterion, q = x here, x ~ 1 before a SET) and Newton's by reltol |x| + vntol,
+  about 1e-3 per step: the single step over VTEAM's on-threshold makes 9e-4, and the RRAM
+  SET amplifies the state error accumulated before it (2e-3) into a SET 1e-3 periods early.
+
+Hence two metrics, both against the reference: the peak current of every half period (the
+acceptance metric) and the whole-waveform maximum error in % of the peak current. At default
+tolerances the half-period peaks agree within 0.73 % (RRAM) and 0.013 % (VTEAM) while the
+whole-waveform error is 90 % (RRAM) and 1.4 % (VTEAM); with the tolerances given per case in
+``ABRUPT`` (written into the netlist) both metrics hold within 1 % (RRAM 0.31 %, VTEAM 0.09 %).
+Scaling the state's charge cannot tighten the criterion (tolerance and error scale alike; a
+charge below chgtol only swaps |x| for chgtol / scale), so the tighter run is a tolerance
+choice of the netlist.
 """
 
 from __future__ import annotations
@@ -123,12 +147,12 @@ CASES = {
     "stanford_rram": ("stanford_rram(x0=0.9 t0=300.15)", rram_model(), 0.9, 1.2, 1e5),
     "stanford_rram_cycle": ("stanford_rram(x0=0.2 t0=300.15)", rram_model(), 0.2, 1.2, 1e5),
 }
-# abrupt switching (thermal runaway of the RRAM SET, VTEAM's fast on-switching): the current
-# jumps by orders of magnitude within nanoseconds, so the peak-current error measures the
-# event's timing; these cases compare the state trajectories instead
+# abrupt switching (module docstring): .model body, reference, x0, amplitude (V), frequency
+# (Hz) and the .options line with which the whole waveform agrees within 1 % of the peak
 ABRUPT = {
-    "stanford_rram": ("stanford_rram(x0=0.9 t0=300.15)", rram_model(), 0.9, 1.4, 1e5),
-    "vteam": ("vteam(x0=0.5)", vteam_model(), 0.5, 0.3, 1e6),
+    "stanford_rram": ("stanford_rram(x0=0.9 t0=300.15)", rram_model(), 0.9, 1.4, 1e5,
+                      ".options reltol=1e-7 vntol=1e-9\n"),
+    "vteam": ("vteam(x0=0.5)", vteam_model(), 0.5, 0.3, 1e6, ".options reltol=1e-5\n"),
 }
 
 
@@ -137,19 +161,54 @@ def _netlist(model: str, amp: float, freq: float, periods: float = 2.0, extra: s
             f"{extra}.tran {0.005 / freq} {periods / freq}\n.end\n")
 
 
-def _reference(ref, x0: float, amp: float, freq: float, times: np.ndarray):
-    current, rate = ref
+def _solve(ref, x0: float, amp: float, freq: float, tstop: float, method: str = "LSODA",
+           rtol: float = 1e-10, atol: float = 1e-13, per_period: int = 2000):
+    """Dense solve_ivp solution of dx/dt = rate(v(t), x, t) under the sine drive."""
+    _, rate = ref
 
     def source(t):
         return amp * np.sin(2.0 * np.pi * freq * t)
 
-    sol = solve_ivp(lambda t, y: [rate(source(t), y[0], t)], (0.0, times[-1]), [x0],
-                    method="LSODA", rtol=1e-10, atol=1e-13, max_step=1.0 / (2000 * freq),
+    sol = solve_ivp(lambda t, y: [rate(source(t), y[0], t)], (0.0, tstop), [x0],
+                    method=method, rtol=rtol, atol=atol, max_step=1.0 / (per_period * freq),
                     dense_output=True)
     assert sol.success
+    return sol
+
+
+def _currents(ref, sol, amp: float, freq: float, times: np.ndarray) -> np.ndarray:
+    current, _ = ref
     xs = sol.sol(times)[0]
-    i_ref = np.array([current(source(t), x) for t, x in zip(times, xs)])
-    return i_ref, xs
+    return np.array([current(amp * np.sin(2.0 * np.pi * freq * t), x)
+                     for t, x in zip(times, xs)])
+
+
+def _reference(ref, x0: float, amp: float, freq: float, times: np.ndarray):
+    sol = _solve(ref, x0, amp, freq, times[-1])
+    return _currents(ref, sol, amp, freq, times), sol.sol(times)[0]
+
+
+def _half_period_peaks(t: np.ndarray, i: np.ndarray, freq: float, halves: int) -> np.ndarray:
+    """max |i| over each half period (a point on a boundary counts for both halves)."""
+    phase = t * freq * 2.0
+    return np.array([np.max(np.abs(i[(phase >= j - 1e-9) & (phase <= j + 1 + 1e-9)]))
+                     for j in range(halves)])
+
+
+def _abrupt_errors(name: str, extra: str) -> tuple[float, np.ndarray]:
+    """(whole-waveform max |i - i_ref| / peak, relative error of each half period's peak
+    current) of an ABRUPT case run with the .options line ``extra``. netsim's values are its
+    accepted points; the reference's peaks come from its dense solution on 1e5 points per
+    period."""
+    model, ref, x0, amp, freq, _ = ABRUPT[name]
+    res = netsim.run_text(_netlist(model, amp, freq, extra=extra))
+    t, i = res.tran["time"], -res.tran["i(v1)"]
+    sol = _solve(ref, x0, amp, freq, t[-1])
+    i_ref = _currents(ref, sol, amp, freq, t)
+    fine = np.linspace(0.0, t[-1], 200_001)
+    peaks_ref = _half_period_peaks(fine, _currents(ref, sol, amp, freq, fine), freq, 4)
+    peaks = _half_period_peaks(t, i, freq, 4)
+    return float(np.max(np.abs(i - i_ref)) / np.max(peaks_ref)), peaks / peaks_ref - 1.0
 
 
 def _relative_error(name: str) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
@@ -170,9 +229,10 @@ def test_transient_matches_ode_reference(name: str) -> None:
 
 @pytest.mark.parametrize("name", sorted(ABRUPT))
 def test_abrupt_switching_state_trajectory(name: str) -> None:
-    """Switching events (x crossing 1/2) happen at the reference's times within 0.5 % of
-    the period."""
-    model, ref, x0, amp, freq = ABRUPT[name]
+    """Default tolerances: switching events (x crossing 1/2) happen at the reference's times
+    within 0.5 % of the period (measured: up to 9.8e-4 periods for the RRAM, 1.9e-4 for
+    VTEAM)."""
+    model, ref, x0, amp, freq, _ = ABRUPT[name]
     res, xs = _recorded_states(_netlist(model, amp, freq))
     t = res.tran["time"]
     x = np.concatenate([[x0], xs])
@@ -186,6 +246,67 @@ def test_abrupt_switching_state_trajectory(name: str) -> None:
     assert np.ptp(x_ref) > 0.9 and want.size == 4  # full switching both ways, twice
     assert got.size == want.size
     assert np.max(np.abs(got - want)) * freq < 0.005
+
+
+@pytest.mark.parametrize("name", sorted(ABRUPT))
+def test_abrupt_switching_peak_current_default_tolerances(name: str) -> None:
+    """Default tolerances: every half period's peak current within 1 % of the reference's
+    (measured: RRAM 0.003 0.41 0.016 0.73 %, VTEAM 0.013 0.011 0.001 0.001 %)."""
+    _, peaks = _abrupt_errors(name, "")
+    assert np.max(np.abs(peaks)) < 0.01, f"{name}: half-period peak errors {100 * peaks} %"
+
+
+@pytest.mark.xfail(reason="ill-conditioned at default tolerances (module docstring): whole-"
+                          "waveform error 90 % (RRAM), 1.4 % (VTEAM) of the peak current",
+                   strict=False)
+@pytest.mark.parametrize("name", sorted(ABRUPT))
+def test_abrupt_switching_whole_waveform_default_tolerances(name: str) -> None:
+    err, _ = _abrupt_errors(name, "")
+    assert err < 0.01, f"{name}: max current error {100 * err:.3f} % of peak"
+
+
+def _abrupt_tight(name: str) -> None:
+    err, peaks = _abrupt_errors(name, ABRUPT[name][5])
+    assert np.max(np.abs(peaks)) < 0.01, f"{name}: half-period peak errors {100 * peaks} %"
+    assert err < 0.01, f"{name}: max current error {100 * err:.3f} % of peak"
+
+
+def test_abrupt_switching_matches_ode_reference_vteam() -> None:
+    """``.options reltol=1e-5``: peaks and the whole waveform within 1 % of the peak current
+    (measured 0.09 %, 2100 points)."""
+    _abrupt_tight("vteam")
+
+
+@pytest.mark.slow
+def test_abrupt_switching_matches_ode_reference_rram() -> None:
+    """``.options reltol=1e-7 vntol=1e-9``: peaks and the whole waveform within 1 % of the
+    peak current (measured 0.31 %, 19,000 points, about 20 s)."""
+    _abrupt_tight("stanford_rram")
+
+
+@pytest.mark.parametrize("name", sorted(ABRUPT))
+def test_abrupt_reference_is_converged(name: str) -> None:
+    """The reference (LSODA rtol 1e-10, max_step T/2000) against a ten times finer max_step
+    and rtol 1e-12: the same currents within 1e-5 of the peak."""
+    _, ref, x0, amp, freq, _ = ABRUPT[name]
+    t = np.linspace(0.0, 2.0 / freq, 40_001)
+    a = _currents(ref, _solve(ref, x0, amp, freq, t[-1]), amp, freq, t)
+    b = _currents(ref, _solve(ref, x0, amp, freq, t[-1], rtol=1e-12, atol=1e-15,
+                              per_period=20_000), amp, freq, t)
+    assert np.max(np.abs(a - b)) < 1e-5 * np.max(np.abs(b))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(ABRUPT))
+def test_abrupt_reference_is_converged_other_method(name: str) -> None:
+    """The reference against Radau (implicit, rtol 1e-12, max_step T/20000): within 1e-5 of
+    the peak current (measured 2e-7 RRAM, 1e-9 VTEAM)."""
+    _, ref, x0, amp, freq, _ = ABRUPT[name]
+    t = np.linspace(0.0, 2.0 / freq, 40_001)
+    a = _currents(ref, _solve(ref, x0, amp, freq, t[-1]), amp, freq, t)
+    b = _currents(ref, _solve(ref, x0, amp, freq, t[-1], method="Radau", rtol=1e-12,
+                              atol=1e-15, per_period=20_000), amp, freq, t)
+    assert np.max(np.abs(a - b)) < 1e-5 * np.max(np.abs(b))
 
 
 @pytest.mark.parametrize("name", ["hp", "biolek", "yakopcic", "vteam", "stanford_rram"])
