@@ -290,9 +290,8 @@ class Assembler:
                         limited = True
                         x_eval = start
                 elif old is not None:
-                    lim = dev.limit(xl, old)
-                    # limiters rebuild the vector arithmetically: compare with a tolerance
-                    if lim is not None and np.max(np.abs(lim - xl), initial=0.0) > 1e-12:
+                    lim = limited_point(dev, xl, old)
+                    if lim is not None:
                         limited = True
                         x_eval = lim
                 self.limit_memory[k] = x_eval
@@ -383,6 +382,16 @@ class Assembler:
         for idx, val in zip(parts_idx, parts_val):
             np.add.at(out, idx, val)
         return out[: self.n]
+
+
+def limited_point(dev, x: np.ndarray, old: np.ndarray) -> np.ndarray | None:
+    """The device's junction-limited version of x (..., N, U) given its previous evaluation
+    point, or None when limiting left x unchanged (limiters rebuild the vector
+    arithmetically, so the comparison has a tolerance)."""
+    lim = dev.limit(x, old)
+    if lim is not None and np.max(np.abs(lim - x), initial=0.0) > 1e-12:
+        return lim
+    return None
 
 
 def _bmv(a: np.ndarray, x: np.ndarray) -> np.ndarray:

@@ -431,12 +431,7 @@ class Mosfet1(DeviceGroup):
         g[..., 2] = np.where(normal, gmbs, -gmbs)
         g[..., 3:] = gj
         di = (g @ self.di_map).reshape(*lead, u, u)
-        if self.res is not None:
-            for a, b, gr in self.res_pairs:
-                ir = gr * (x[..., a] - x[..., b])
-                i[..., a] += ir
-                i[..., b] -= ir
-            di += self.res
+        self._add_series_resistances(x, i, di)
 
         q, dq = _charges(self, x, vb)
         c_incr = None
@@ -447,6 +442,16 @@ class Mosfet1(DeviceGroup):
             caps = np.where(normal[..., None], caps, caps[..., self.swap_sd])
             c_incr = (caps @ self.meyer_stamps).reshape(*lead, u, u)
         return Evaluation(i=i, di=di, q=q, dq=dq, c_incr=c_incr)
+
+    def _add_series_resistances(self, x: np.ndarray, i: np.ndarray, di: np.ndarray) -> None:
+        """Add the drain/source series resistances (RD/RS) to i and di in place."""
+        if self.res is None:
+            return
+        for a, b, gr in self.res_pairs:  # at most two pairs, vectorised over instances
+            ir = gr * (x[..., a] - x[..., b])
+            i[..., a] += ir
+            i[..., b] -= ir
+        di += self.res
 
     def _evaluate_jit(self, jit, x: np.ndarray, ctx: EvalContext) -> Evaluation:
         """evaluate() through the compiled kernel (same expressions, see mos_jit). Leading
@@ -468,12 +473,7 @@ class Mosfet1(DeviceGroup):
                self.overlap_caps is not None, self.has_cox, i, di, q, dq, c)
         i, q = i.reshape(*lead, n, u), q.reshape(*lead, n, u)
         di, dq = di.reshape(*lead, n, u, u), dq.reshape(*lead, n, u, u)
-        if self.res is not None:
-            for a, b, gr in self.res_pairs:
-                ir = gr * (x[..., a] - x[..., b])
-                i[..., a] += ir
-                i[..., b] -= ir
-            di += self.res
+        self._add_series_resistances(x, i, di)
         if self.overlap_caps is not None:
             dq += self.overlap_stamp
         c_incr = c.reshape(*lead, n, u, u) if self.has_cox else None

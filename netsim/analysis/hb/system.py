@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from netsim.analysis.assembly import limited_point
 from netsim.analysis.hb.grid import SpectralGrid
 from netsim.devices.base import EvalContext, SpectralExcitation
 from netsim.errors import AnalysisError
@@ -232,11 +233,10 @@ class HarmonicSystem:
             x_eval = xl
             if limiting:
                 old = self.limit_memory.get(k)
-                if old is not None:
-                    lim = dev.limit(xl, old)
-                    if lim is not None and np.max(np.abs(lim - xl), initial=0.0) > 1e-12:
-                        limited = True
-                        x_eval = lim
+                lim = limited_point(dev, xl, old) if old is not None else None
+                if lim is not None:
+                    limited = True
+                    x_eval = lim
                 self.limit_memory[k] = x_eval
             ev = dev.evaluate(x_eval, ctx)
             i_loc = ev.i
