@@ -82,6 +82,7 @@ def convergence_stats(system, outcome: HBOutcome, iters: int, cont: int, gmres: 
         "unknowns": system.size, "newton_iterations": iters,
         "continuation_steps": cont, "residual": float(F.max(initial=0.0)),
         "gmres_iterations": gmres, "solver": "gmres" if gmres else "direct",
+        "residual_history": outcome.history,  # |F| per Newton iteration of the last solve
         "seconds": time.perf_counter() - start,
     }
 

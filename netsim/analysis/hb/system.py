@@ -33,6 +33,7 @@ import numpy as np
 
 from netsim.analysis.assembly import limited_point
 from netsim.analysis.hb.grid import SpectralGrid
+from netsim.circuit.compile import CompiledGroup
 from netsim.devices.base import EvalContext, SpectralExcitation
 from netsim.errors import AnalysisError
 
@@ -70,7 +71,7 @@ class HarmonicSystem:
         # ---- linear part: LTI groups plus the homogeneous part of linear time-varying ones
         g_lin, c_lin = asm.g_lin.copy(), asm.c_lin.copy()
         self.nonlinear = []
-        excitations: list[tuple[np.ndarray, SpectralExcitation]] = []
+        excitations: list[tuple[CompiledGroup, SpectralExcitation]] = []
         for _, grp in asm.dynamic:
             dev = grp.device
             if dev.time_varying:
@@ -81,7 +82,7 @@ class HarmonicSystem:
                         f"'{inst.name}' ({dev.family}) depends on time in a way harmonic "
                         "balance cannot represent", inst.span,
                         hint="drive HB with DC, SIN or RF port (P) sources")
-                excitations.append((grp.conn, exc))
+                excitations.append((grp, exc))
             if dev.linear:
                 ev = dev.evaluate(np.zeros(grp.conn.shape), EvalContext(srcfact=0.0,
                                                                         gmin=self.gmin))
@@ -109,30 +110,24 @@ class HarmonicSystem:
         self.limit_memory: dict[int, np.ndarray] = {}
 
     # ------------------------------------------------------------------ set-up
-    def _build_excitation(self, parts: list[tuple[np.ndarray, SpectralExcitation]]) -> None:
+    def _build_excitation(self, parts: list[tuple[CompiledGroup, SpectralExcitation]]) -> None:
         n, grid = self.n, self.grid
         e = np.zeros((self.L, n + 1), dtype=complex)
-        for conn, exc in parts:
+        for grp, exc in parts:
             for k in range(len(exc.freq)):
                 line = grid.line_of(float(exc.freq[k]))
                 if line is None:
-                    inst = self._instance_of(conn, exc, k)
+                    inst = grp.device.instances[int(exc.inst[k])]
                     raise AnalysisError(
                         f"source '{inst.name}' has a line at {exc.freq[k]:g} Hz, which is not "
                         "a mixing product of the .hb tones", inst.span,
                         hint="add its frequency to the .hb tones, e.g. `.hb "
                         + " ".join(f"{f:g}" for f in (*grid.tones, exc.freq[k])) + "`")
                 value = exc.value[k]
-                e[line, conn[exc.inst[k], exc.row[k]]] += value.real if line == 0 else value
+                e[line, grp.conn[exc.inst[k], exc.row[k]]] += value.real if line == 0 else value
         self.e_dc = e[0, :n].real.copy()
         self.e_ac = e[:, :n].copy()
         self.e_ac[0] = 0.0
-
-    def _instance_of(self, conn, exc, k):
-        for _, grp in self.sim.assembler.dynamic:
-            if grp.conn is conn:
-                return grp.device.instances[int(exc.inst[k])]
-        raise AssertionError("excitation without a group")
 
     def _build_pattern(self, g_lin: np.ndarray, c_lin: np.ndarray) -> None:
         """Global real pattern: dense R x R blocks where nonlinear devices sit, per-line
