@@ -65,6 +65,7 @@ from netsim.devices.base import (
     UnknownSpec,
     register,
 )
+from netsim.devices.sources import branch_excitation, timed_values, voltage_branch
 from netsim.errors import AnalysisError, ElaborationError, did_you_mean
 from netsim.syntax.ast import Atom, Braced, ListValue, Param, Token
 from netsim.units import dbm_to_watts
@@ -334,38 +335,17 @@ class Port(DeviceGroup):
         return self.dc + np.sum(self.amp * np.cos(2.0 * np.pi * cycles + self.phase), axis=-1)
 
     def source_values(self, ctx: EvalContext, lead: tuple[int, ...] = ()) -> np.ndarray:
-        """V_s (V) times ctx.srcfact, broadcastable to (*lead, N); ctx.t as in
-        :meth:`netsim.devices.sources._SourceGroup.source_values` (None: dc only)."""
-        if ctx.t is None:
-            return self.dc * ctx.srcfact
-        t = np.asarray(ctx.t, dtype=float)
-        if t.ndim == 0:
-            if self._cache_t != float(t):  # Newton calls repeat the same time
-                self._cache_v, self._cache_t = self._waveform(t), float(t)
-            v = self._cache_v
-        else:
-            if t.ndim <= len(lead) and t.shape[-1:] != (1,):
-                t = t[..., None]
-            v = self._waveform(np.broadcast_to(t, np.broadcast_shapes(t.shape,
-                                                                       (*lead, self.n))))
-        return v * ctx.srcfact
+        """V_s (V) times ctx.srcfact, broadcastable to (*lead, N) (None: dc only)."""
+        return timed_values(self, ctx, lead, self.dc, self._waveform, self._waveform)
 
     def evaluate(self, x: np.ndarray, ctx: EvalContext) -> Evaluation:
         """i (..., N, 3), di (..., N, 3, 3) at x (..., N, 3) (V, V, A)."""
-        v = self.source_values(ctx, x.shape[:-2])
-        i = np.empty(np.broadcast_shapes(x.shape, (*np.shape(v), 1)))
-        i[..., 0] = x[..., 2]
-        i[..., 1] = -x[..., 2]
-        i[..., 2] = x[..., 0] - x[..., 1] - self.z0 * x[..., 2] - v
-        di = np.broadcast_to(self._jac, (*i.shape[:-1], 3, 3)).copy()
-        return Evaluation(i=i, di=di)
+        return voltage_branch(x, self.source_values(ctx, x.shape[:-2]), self._jac, self.z0)
 
     # ---- small signal and harmonic balance
     def ac_excitation(self) -> np.ndarray:
         """(N, 3) complex: -(AC phasor) on the branch row (V)."""
-        out = np.zeros((self.n, 3), dtype=complex)
-        out[:, 2] = -self.ac
-        return out
+        return branch_excitation(self.ac)
 
     def spectral_excitation(self) -> SpectralExcitation:
         """A DC line -dc and a line -A_k e^{j phase_k} at f_k per tone, on the branch row."""

@@ -300,6 +300,51 @@ def _pwl_with_options(wave: Waveform, options: dict[str, float],
     return Waveform("pwl", wave.args, options)
 
 
+# ---------------------------------------------------------------------------- shared pieces
+
+
+def timed_values(group, ctx: EvalContext, lead: tuple[int, ...], static: np.ndarray,
+                 at_scalar: Callable, at_array: Callable) -> np.ndarray:
+    """A source group's values at ctx, times ctx.srcfact, broadcastable to (*lead, N).
+
+    ctx.t may be None (static: ``static``), a scalar (``at_scalar(t)``, cached in the group's
+    ``_cache_t``/``_cache_v`` because Newton calls repeat the same time), or an array
+    broadcasting against (*lead, N) (e.g. (K, 1) with lead (K,); an array with the shape of
+    lead is read per batch entry) passed to ``at_array`` broadcast to (*lead, N).
+    """
+    if ctx.t is None:
+        return static * ctx.srcfact
+    t = np.asarray(ctx.t, dtype=float)
+    if t.ndim == 0:
+        if group._cache_t != float(t):
+            group._cache_v, group._cache_t = at_scalar(t), float(t)
+        v = group._cache_v
+    else:
+        if t.ndim <= len(lead) and t.shape[-1:] != (1,):
+            t = t[..., None]
+        v = at_array(np.broadcast_to(t, np.broadcast_shapes(t.shape, (*lead, group.n))))
+    return v * ctx.srcfact
+
+
+def voltage_branch(x: np.ndarray, v: np.ndarray, jac: np.ndarray,
+                   r: np.ndarray | float = 0.0) -> Evaluation:
+    """A voltage source with series resistance r (ohm) on unknowns (v_p, v_n, i_branch):
+    i[p] = +ibr, i[n] = -ibr, branch row v_p - v_n - r ibr - v = 0; jac (…, 3, 3) its
+    constant Jacobian. x (..., N, 3), v broadcastable to (..., N)."""
+    i = np.empty(np.broadcast_shapes(x.shape, (*np.shape(v), 1)))
+    i[..., 0] = x[..., 2]
+    i[..., 1] = -x[..., 2]
+    i[..., 2] = x[..., 0] - x[..., 1] - r * x[..., 2] - v
+    return Evaluation(i=i, di=np.broadcast_to(jac, (*i.shape[:-1], 3, 3)).copy())
+
+
+def branch_excitation(phasor: np.ndarray) -> np.ndarray:
+    """(N, 3) complex AC term of a voltage-defined branch: -phasor on the branch row."""
+    out = np.zeros((len(phasor), 3), dtype=complex)
+    out[:, 2] = -phasor
+    return out
+
+
 # ---------------------------------------------------------------------------- the families
 
 
@@ -338,24 +383,8 @@ class _SourceGroup(DeviceGroup):
 
     # ---- values
     def source_values(self, ctx: EvalContext, lead: tuple[int, ...] = ()) -> np.ndarray:
-        """Source values (V or A) at ctx, times ctx.srcfact: broadcastable to (*lead, N).
-
-        ctx.t may be None (static), a scalar, or an array broadcasting against (*lead, N)
-        (e.g. (K, 1) with lead (K,)); an array with the shape of lead is read per batch entry.
-        """
-        if ctx.t is None:
-            return self.static * ctx.srcfact
-        t = np.asarray(ctx.t, dtype=float)
-        if t.ndim == 0:
-            if self._cache_t != float(t):  # Newton calls repeat the same time
-                self._cache_v, self._cache_t = self.bank.values(t), float(t)
-            v = self._cache_v
-        else:
-            if t.ndim <= len(lead) and t.shape[-1:] != (1,):
-                t = t[..., None]
-            v = self.bank.values_at(np.broadcast_to(t, np.broadcast_shapes(
-                t.shape, (*lead, self.n))))
-        return v * ctx.srcfact
+        """Source values (V or A) at ctx, times ctx.srcfact: broadcastable to (*lead, N)."""
+        return timed_values(self, ctx, lead, self.static, self.bank.values, self.bank.values_at)
 
     def bind_transient(self, tstep: float, tstop: float) -> None:
         """Resolve waveform defaults that depend on ``.tran tstep tstop`` (s)."""
@@ -480,20 +509,11 @@ class VoltageSource(_SourceGroup):
 
     def evaluate(self, x: np.ndarray, ctx: EvalContext) -> Evaluation:
         """i (..., N, 3), di (..., N, 3, 3) at x (..., N, 3) (V, V, A)."""
-        lead = x.shape[:-2]
-        v = self.source_values(ctx, lead)
-        i = np.empty(np.broadcast_shapes(x.shape, (*np.shape(v), 1)))
-        i[..., 0] = x[..., 2]
-        i[..., 1] = -x[..., 2]
-        i[..., 2] = x[..., 0] - x[..., 1] - v
-        di = np.broadcast_to(self._JAC, (*i.shape[:-1], 3, 3)).copy()
-        return Evaluation(i=i, di=di)
+        return voltage_branch(x, self.source_values(ctx, x.shape[:-2]), self._JAC)
 
     def ac_excitation(self) -> np.ndarray:
         """(N, 3) complex: -mag e^{j phase} on the branch row (V)."""
-        out = np.zeros((self.n, 3), dtype=complex)
-        out[:, 2] = -self.ac
-        return out
+        return branch_excitation(self.ac)
 
 
 @register
