@@ -85,14 +85,17 @@ def _build(numba):  # noqa: C901 - one kernel per entry point, written out in fu
         return 0.0, 0.0
 
     @njit
+    def normalised(x, k, t, dp, sp):
+        """(vgs, vds, vbs) of instance k, sign-normalised by its type t (as _normalised)."""
+        s = x[k, sp]
+        return (x[k, 1] - s) * t, (x[k, dp] - s) * t, (x[k, 3] - s) * t
+
+    @njit
     def evaluate(x, p, dp, sp, gmin, side, has_ov, has_cox, i, di, q, dq, c):
         n = x.shape[0]
         for k in range(n):
             t = p[k, TYP]
-            s = x[k, sp]
-            vgs = (x[k, 1] - s) * t
-            vds = (x[k, dp] - s) * t
-            vbs = (x[k, 3] - s) * t
+            vgs, vds, vbs = normalised(x, k, t, dp, sp)
             # channel (mos_parts._channel)
             shift = vds if vds < 0.0 else 0.0
             normal = vds >= 0.0
@@ -288,13 +291,8 @@ def _build(numba):  # noqa: C901 - one kernel per entry point, written out in fu
         for k in range(n):
             t = p[k, TYP]
             s = x_new[k, sp]
-            vgs = (x_new[k, 1] - s) * t
-            vds = (x_new[k, dp] - s) * t
-            vbs = (x_new[k, 3] - s) * t
-            so = x_old[k, sp]
-            vgs_o = (x_old[k, 1] - so) * t
-            vds_o = (x_old[k, dp] - so) * t
-            vbs_o = (x_old[k, 3] - so) * t
+            vgs, vds, vbs = normalised(x_new, k, t, dp, sp)
+            vgs_o, vds_o, vbs_o = normalised(x_old, k, t, dp, sp)
             shift_o = vds_o if vds_o < 0.0 else 0.0
             sarg, _ = body(vbs_o - shift_o, p[k, TPHI], p[k, SQRT_PHI])
             von = p[k, TYP_VBI] + p[k, GAMMA] * sarg
