@@ -8,10 +8,16 @@ import numpy as np
 import pytest
 
 import netsim
-from netsim.devices import mos_jit
+from netsim.devices import mos_jit, mosfet
 from netsim.devices.base import EvalContext
 
 pytestmark = pytest.mark.skipif(mos_jit.kernels() is None, reason="numba is not installed")
+
+
+@pytest.fixture(autouse=True)
+def compiled_from_the_first_call(monkeypatch):
+    """Groups normally switch to the kernels after ~0.5 s of numpy work; here at once."""
+    monkeypatch.setattr(mosfet, "NUMPY_SECONDS_BEFORE_JIT", 0.0)
 
 NETLIST = """mosfet kernels
 .model nrd nmos (level=1 vto=0.7 kp=110u gamma=0.45 phi=0.7 lambda=0.03 ld=0.05u tox=10n
@@ -76,3 +82,16 @@ def test_batched_input_takes_the_same_path_as_single() -> None:
         assert (a is None) == (b is None)
         if a is not None:
             np.testing.assert_array_equal(a[2, 1], b)
+
+
+def test_groups_switch_to_the_kernels_only_after_enough_numpy_work(monkeypatch) -> None:
+    monkeypatch.setattr(mosfet, "NUMPY_SECONDS_BEFORE_JIT", 0.01)
+    grp = _groups()[0]
+    x = np.zeros(grp.conn.shape)
+    calls = 0
+    while grp.device._jit is None:
+        grp.device.evaluate(x, EvalContext(t=0.0))
+        calls += 1
+    expected = 0.01 / (mosfet.NUMPY_CALL_SECONDS + mosfet.NUMPY_INSTANCE_SECONDS * grp.device.n)
+    assert calls == pytest.approx(expected, abs=1.0)
+    assert grp.device._jit  # the compiled table, not "unavailable"
