@@ -38,7 +38,9 @@ class Bench:
     ">= 2000 unknowns" geometric mean; quick: part of ``--quick``; check_variants: indices of
     variants whose waveforms are compared; runner: for many-variant workloads, ``auto``
     (netsim's batched API when present) or ``loop`` (one Simulator per netlist); edges: digital
-    waveforms, so the report also gives the shift of the 50 % crossings.
+    waveforms, so the report also gives the shift of the 50 % crossings; reference: nonlinear
+    transients whose accuracy is judged against a tight-tolerance ngspice run (ngspice at its
+    own default tolerances is not accurate enough to be the reference there).
     """
 
     name: str
@@ -51,6 +53,7 @@ class Bench:
     check_variants: list[int] = field(default_factory=lambda: [0])
     runner: str = "auto"
     edges: bool = False
+    reference: bool = False
 
     @property
     def variants(self) -> int:
@@ -113,7 +116,7 @@ def inverter_chain(n: int, quick: bool = False) -> Bench:
     lines += [f".tran {tstep:.4g} {tstop:.4g}", ".end", ""]
     nodes = ["s1", f"s{n // 2}", f"s{n}"]
     return Bench(f"inv_chain_{n}", f"CMOS inverter chain, {n} level-1 stages, .tran",
-                 ["\n".join(lines)], n + 4, "tran", nodes, quick, edges=True)
+                 ["\n".join(lines)], n + 4, "tran", nodes, quick, edges=True, reference=True)
 
 
 # --------------------------------------------------------------------------- diode ladder
@@ -130,7 +133,7 @@ def diode_ladder(n: int, quick: bool = False) -> Bench:
     nodes = ["a1", "a10", f"a{n // 2}", f"a{n}"]
     # each diode with rs carries one internal node
     return Bench(f"diode_ladder_{n}", f"R-D ladder, {n} sections, SIN, .tran",
-                 ["\n".join(lines)], 2 * n + 2, "tran", nodes, quick)
+                 ["\n".join(lines)], 2 * n + 2, "tran", nodes, quick, reference=True)
 
 
 # ------------------------------------------------------------------------------- crossbar
@@ -187,7 +190,7 @@ def variants(k: int, quick: bool = False, seed: int = 7, runner: str = "auto") -
     name = f"variants_{k}" + ("_loop" if runner == "loop" else "")
     return Bench(name, f"{k} variants of diode + RC, .tran 200 steps, one netlist each",
                  texts, 5, "tran", ["a", "out"], quick, check_variants=[0, 1, k // 2, k - 1],
-                 runner=runner)
+                 runner=runner, reference=True)
 
 
 def all_benches(quick: bool = False) -> list[Bench]:
