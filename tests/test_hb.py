@@ -211,12 +211,15 @@ def test_stno_autonomous_frequency_and_amplitude(ratio) -> None:
 @requires_ngspice
 def test_ring_oscillator_frequency_matches_ngspice_transient() -> None:
     """netlists/ring_oscillator.net: autonomous HB frequency within 0.5 % of ngspice's
-    (tight-tolerance) transient, measured over its last 10 periods."""
+    (tight-tolerance) transient, measured over its last 10 periods, at 15 and 40 harmonics;
+    Newton converges quadratically (the Jacobian carries dC/dx x' of the Meyer
+    capacitances), in a few iterations (measured: 4 and 4; f within -0.03 % and +0.02 %)."""
     sys.path.insert(0, str(Path(__file__).parent))
     from ngspice_live import run_ngspice
 
     text = (ROOT / "netlists" / "ring_oscillator.net").read_text()
-    hb = netsim.run_text(text.replace(".tran 20p 20n", ".hb 900meg nharm=15 osc=n1")).hb
+    runs = [netsim.run_text(text.replace(".tran 20p 20n", f".hb 900meg nharm={n} osc=n1")).hb
+            for n in (15, 40)]
     ng = run_ngspice(text.replace(".tran 20p 20n", ".tran 2p 40n 0 2p"), tran_points=None)
     tr = ng.analyses[0].vectors
     t, v = tr["time"], tr["v(n1)"]
@@ -224,7 +227,9 @@ def test_ring_oscillator_frequency_matches_ngspice_transient() -> None:
     k = np.nonzero((v[:-1] < mid) & (v[1:] >= mid))[0]
     tc = t[k] - (v[k] - mid) * (t[k + 1] - t[k]) / (v[k + 1] - v[k])
     f_ref = 1.0 / np.mean(np.diff(tc)[-10:])
-    assert hb.stats["frequency"] == pytest.approx(f_ref, rel=5e-3)
+    for hb in runs:
+        assert hb.stats["frequency"] == pytest.approx(f_ref, rel=5e-3)
+        assert hb.stats["newton_iterations"] <= 6
 
 
 # ---------------------------------------------------------------------------- diagnostics

@@ -262,6 +262,8 @@ class HarmonicSystem:
                 if ev.c_incr is not None:
                     part = self._scatter_t(ev.c_incr, grp, keep, slot, nd)
                     ci_t = part if ci_t is None else ci_t + part
+                    rate = _charge_rate_jacobian(dev, x_eval, ev.c_incr, xdl, ctx)
+                    g_t += self._scatter_t(rate, grp, keep, slot, nd)
         Q = self.analyze(q_t[:, :n]) + self._linear(self.c_lin_all, X)
         F = self.analyze(i_t[:, :n]) + self._linear(self.g_lin_all, X) + jw * Q
         CI = self.analyze(ic_t[:, :n]) if ic_t is not None else None
@@ -358,3 +360,22 @@ class HarmonicSystem:
             data = np.where(self.held_drop, 0.0, data)
             data[self.held_diag] = 1.0
         return data[self.order]
+
+
+def _charge_rate_jacobian(dev, x: np.ndarray, c_incr: np.ndarray, xdot: np.ndarray,
+                          ctx: EvalContext) -> np.ndarray:
+    """The part of d(C(x) x')/dx that varies C at fixed x': (S, N, U, U) matrices
+    sum_c dC_rc/dx_j x'_c, by forward differences over the U terminals (one batched
+    evaluation each). Without it Newton on circuits with incremental (Meyer) capacitances
+    converges only linearly, and not at all at high harmonic counts.
+
+    x: (S, N, U) evaluation points (V); c_incr: (S, N, U, U) capacitances there (F);
+    xdot: (S, N, U) terminal voltage rates (V/s)."""
+    out = np.empty_like(c_incr)
+    for j in range(x.shape[-1]):  # terminals of the family (4 for a MOSFET), not instances
+        step = 1e-6 * (1.0 + np.abs(x[..., j]))  # V
+        shifted = x.copy()
+        shifted[..., j] += step
+        dc = dev.evaluate(shifted, ctx).c_incr - c_incr
+        out[..., j] = np.einsum("...rc,...c->...r", dc, xdot) / step[..., None]
+    return out
