@@ -31,7 +31,7 @@ from netsim.analysis.klu import klu_available
 from netsim.analysis.linalg import DENSE_LIMIT
 from netsim.circuit.circuit import GROUND, Circuit, Instance
 from netsim.circuit.elaborate import elaborate
-from netsim.errors import AnalysisError
+from netsim.errors import AnalysisError, NetsimError
 from netsim.results import AnalysisResult, RunResults
 
 
@@ -153,6 +153,33 @@ class BatchRun:
              uic: bool = False, method: str | None = None) -> BatchResult:
         return self._split(self.sim.tran(tstep, tstop, tstart, tmax, uic, method), ["time"])
 
+    def hb(self, args: dict | None = None, **kwargs) -> BatchResult:
+        """Harmonic balance of every variant, one after the other: an autonomous frequency
+        is a per-variant unknown, and the spectral Jacobian of one variant is already large,
+        so stacking buys nothing here."""
+        return self._each(lambda sim: sim.hb(args, **kwargs))
+
+    def rfdc(self, maxrel: float = 0.01, validity: bool = True) -> BatchResult:
+        """Weak-signal rectification of every variant, one after the other."""
+        return self._each(lambda sim: sim.rfdc(maxrel, validity))
+
+    def _each(self, analysis) -> BatchResult:
+        """analysis(Simulator) per variant; a failure names the variant it happened in."""
+        from netsim.simulator import Simulator
+
+        results = []
+        for k, (variant, circuit) in enumerate(zip(self.variants, self.circuits)):
+            try:
+                results.append(analysis(Simulator(circuit)))
+            except NetsimError as err:
+                values = ", ".join(f"{name}={value:g}" for name, value in variant.items())
+                err.message = f"variant {k} ({values}): {err.message}"
+                err.args = (err.message,)
+                raise
+        stats = {key: sum(r.stats.get(key, 0) for r in results)
+                 for key in ("newton_iterations", "seconds")}
+        return BatchResult(self.variants, results, stats)
+
     def run(self, request) -> BatchResult:
         from netsim.simulator import run_request
 
@@ -162,9 +189,11 @@ class BatchRun:
         """Every analysis card, each as one table with the varied parameters first."""
         results = RunResults(title=self.sim.circuit.title)
         for request in self.sim.circuit.analyses:
-            res = results.add(self.run(request).table())
-            if on_result is not None:
-                on_result(res)
+            batch = self.run(request)
+            for table in (batch.table(), *batch.companion_tables()):
+                res = results.add(table)
+                if on_result is not None:
+                    on_result(res)
         return results
 
 
@@ -181,6 +210,12 @@ class BatchResult:
 
     def __len__(self) -> int:
         return len(self.results)
+
+    def companion_tables(self) -> list[AnalysisResult]:
+        """table() of each companion result (e.g. hb_time of .hb with points=)."""
+        count = min((len(r.companions) for r in self.results), default=0)
+        return [BatchResult(self.variants, [r.companions[j] for r in self.results],
+                            self.stats).table() for j in range(count)]
 
     def table(self) -> AnalysisResult:
         """All variants in one result: the varied parameters as leading columns, then each

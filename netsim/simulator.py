@@ -229,17 +229,11 @@ def run_request(target, request):
     if request.kind == "ac":
         return target.ac(a["frequencies"])
     if request.kind == "hb":
-        if not hasattr(target, "hb"):
-            raise AnalysisError("'.hb' does not run over .step variants yet", request.span,
-                                hint="run the variants one by one (Simulator.hb)")
         return target.hb({**a, "span": request.span})
     if request.kind == "tran":
         return target.tran(a["tstep"], a["tstop"], a.get("tstart", 0.0), a.get("tmax"),
                            a.get("uic", False))
     if request.kind == "rfdc":
-        if not hasattr(target, "rfdc"):
-            raise AnalysisError("'.rfdc' does not run over .step variants yet", request.span,
-                                hint="run the variants one by one (Simulator.rfdc)")
         return target.rfdc(a.get("maxrel", 0.01))
     raise AnalysisError(f"analysis '.{request.kind}' is not supported", request.span)
 

@@ -384,3 +384,33 @@ N1 b 0 m1
 """
     res = netsim.run_text(text)
     assert res.hb["v(b)"][1] == pytest.approx(res.ac["v(b)"][0], rel=2e-3)
+
+
+# ------------------------------------------------------------------------------ .step
+STEPPED_MIXER = MIXER.replace("Vrf rf 0 sin(0 0.2 1.1g)", "Vrf rf 0 sin(0 {{arf}} 1.1g)")
+
+
+def test_step_runs_hb_per_variant_and_each_equals_its_standalone_run() -> None:
+    text = STEPPED_MIXER.format(analysis=".param arf=0.1\n.step param arf list 0.05 0.2\n"
+                                         ".hb 1g 1.1g nharm=6 points=64")
+    res = netsim.run_text(text)
+    hb, wave = res.hb, res["hb_time"]
+    assert np.count_nonzero(hb["arf"] == 0.05) == np.count_nonzero(hb["arf"] == 0.2) > 0
+    for k, arf in enumerate((0.05, 0.2)):
+        alone = netsim.run_text(MIXER.replace("sin(0 0.2 1.1g)", f"sin(0 {arf} 1.1g)")
+                                .format(analysis=".hb 1g 1.1g nharm=6 points=64"))
+        rows = hb["arf"] == arf
+        for name in ("vr(out)", "vi(out)", "frequency"):
+            np.testing.assert_array_equal(hb[name][rows], alone.hb[name])
+        np.testing.assert_array_equal(wave["v(out)"][wave["arf"] == arf],
+                                      alone["hb_time"]["v(out)"])
+    # a stronger RF drive rectifies more: the DC line of v(out) grows with arf
+    dc = hb["vr(out)"][hb["frequency"] == 0.0]
+    assert dc[1] > dc[0]
+
+
+def test_step_failure_names_the_variant() -> None:
+    text = STEPPED_MIXER.format(analysis=".param arf=0.1\n.step param arf list 0.05 0.2\n"
+                                         ".hb 1g 1.1g nharm=4 maxiter=1")
+    with pytest.raises(ConvergenceError, match=r"variant 0 \(arf=0.05\): harmonic balance"):
+        netsim.run_text(text)

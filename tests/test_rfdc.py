@@ -289,3 +289,16 @@ def test_without_rf_is_the_operating_point() -> None:
     res = netsim.run_text(text)
     assert res.rfdc.stats["tones"] == 0
     assert float(res.rfdc["v(b)"]) == pytest.approx(float(res.op["v(b)"]), rel=1e-9)
+
+
+def test_step_runs_rfdc_per_variant() -> None:
+    """.step over the port power: one op-like row per variant, each equal to its standalone
+    run, and the second-order output scales as the power (10 dB -> 10x)."""
+    text = _port_diode(-50).replace("power=-50dbm", "power={1e-3*10**(pw/10)}").replace(
+        ".end", ".param pw=-50\n.step param pw list -60 -50\n.rfdc\n.end")
+    res = netsim.run_text(text).rfdc
+    assert list(res["pw"]) == [-60.0, -50.0]
+    for k, pw in enumerate((-60, -50)):
+        alone, _ = _rfdc(_port_diode(pw))
+        assert res["v(a)"][k] == float(alone["v(a)"])
+    assert res["v(a)"][1] / res["v(a)"][0] == pytest.approx(10.0, rel=1e-9)
