@@ -183,14 +183,16 @@ def compare_raws(bench: Bench, raw: Path, ref: Path) -> float:
     return tran_error(plot_columns(got), want, bench.nodes)
 
 
-def run_reference(bench: Bench, folder: Path, stem: str, text: str, timeout: float) -> Path | None:
-    """Run ngspice once on the tightened netlist; the raw file, or None when it failed."""
+def run_reference(bench: Bench, folder: Path, stem: str, text: str, timeout: float,
+                  ) -> tuple[Path | None, float]:
+    """Run ngspice once on the tightened netlist: (raw file or None when it failed, wall
+    seconds)."""
     net = folder / f"{stem}_ref.net"
     net.write_text(tightened(text))
     raw = folder / f"{stem}_ref.raw"
     run = timed(["ngspice", "-b", "-r", raw.name, net.name], folder, timeout,
                 folder / f"{stem}_ref.log")
-    return raw if run.status == 0 and raw.exists() else None
+    return (raw if run.status == 0 and raw.exists() else None), run.seconds
 
 
 def compare(bench: Bench, ns_dir: Path, raw: Path) -> float:
@@ -221,6 +223,7 @@ class Row:
     ngspice: list[Run] = field(default_factory=list)
     error: float = math.nan
     ngspice_error: float = math.nan  # ngspice at default tolerances vs the tight reference
+    reference_s: float = math.nan  # wall seconds of the tight reference run(s), one run each
     notes: list[str] = field(default_factory=list)
 
     @staticmethod
@@ -265,7 +268,8 @@ def run_bench(bench: Bench, work: Path, repeat: int, timeout: float) -> Row:
         raw = folder / f"{bench.name}.raw"
         ref = raw
         if bench.reference:
-            ref = run_reference(bench, folder, bench.name, bench.texts[0], timeout)
+            ref, row.reference_s = run_reference(bench, folder, bench.name, bench.texts[0],
+                                                 timeout)
             if ref is None:
                 row.notes.append("tight ngspice reference failed or timed out")
                 return row
@@ -314,11 +318,14 @@ def _run_variants(bench: Bench, folder: Path, repeat: int, timeout: float) -> Ro
     if row.netsim[-1].status == 0 and row.ngspice[-1].status == 0:
         try:
             errors, ng_errors = [], []
+            row.reference_s = 0.0
             for k in bench.check_variants:
                 raw = folder / "raw" / f"v{k}.raw"
                 ref = raw
                 if bench.reference:
-                    ref = run_reference(bench, folder / "raw", f"v{k}", bench.texts[k], timeout)
+                    ref, seconds = run_reference(bench, folder / "raw", f"v{k}",
+                                                 bench.texts[k], timeout)
+                    row.reference_s += seconds
                     if ref is None:
                         row.notes.append(f"tight ngspice reference of v{k} failed")
                         return row
@@ -409,11 +416,13 @@ def render(rows: list[Row], args: argparse.Namespace) -> str:
         "a common time grid; op/dc: every node voltage). The reference is ngspice at its "
         "default tolerances for linear circuits and the static crossbars, and ngspice with "
         f"`{TIGHT_OPTIONS}` for the nonlinear transients (inverter chains, diode ladder, "
-        "variants), where ngspice's own default-tolerance error is given as ngspice err",
+        "variants), where ngspice's own default-tolerance error is given as ngspice err and "
+        "the reference's wall time (one run; for variants, the checked ones only) as "
+        "ngspice tight s",
         "",
         "| circuit | unknowns | netsim s | ngspice s | netsim/ngspice | netsim MB | ngspice MB "
-        "| netsim err % | ngspice err % |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| netsim err % | ngspice err % | ngspice tight s |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
         b = row.bench
@@ -424,7 +433,7 @@ def render(rows: list[Row], args: argparse.Namespace) -> str:
             f"| {row.label} | {unknowns} | {_fmt_time(row.netsim, row.netsim_s)} | "
             f"{_fmt_time(row.ngspice, row.ngspice_s)} | {_fmt(row.ratio, 2)} | "
             f"{_fmt(peak_ns, 0)} | {_fmt(peak_ng, 0)} | {_fmt(row.error, 3)} | "
-            f"{_fmt(row.ngspice_error, 3)} |")
+            f"{_fmt(row.ngspice_error, 3)} | {_fmt(row.reference_s, 2)} |")
     large = geomean([r.ratio for r in rows if r.bench.large])
     small = geomean([r.ratio for r in rows if not r.bench.large])
     lines += [
