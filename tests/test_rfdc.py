@@ -253,7 +253,11 @@ def test_pulse_source_is_an_error() -> None:
     with pytest.raises(AnalysisError) as err:
         netsim.run_text("t\nV1 a 0 pulse(0 1 0 1n 1n 5n 10n)\nR1 a 0 1k\n.rfdc\n.end\n")
     assert err.value.message == (".rfdc needs sources made of DC and sine lines: source 'v1' "
-                                 "has a PULSE waveform, which harmonic balance cannot represent")
+                                 "has a PULSE/PWL waveform (a strong, many-harmonic drive)")
+    with pytest.raises(AnalysisError) as err:  # not periodic at all
+        netsim.run_text("t\nV1 a 0 exp(0 1 1n 1n 5n 1n)\nR1 a 0 1k\n.rfdc\n.end\n")
+    assert err.value.message == (".rfdc needs sources made of DC and sine lines: source 'v1': "
+                                 "its EXP waveform is not periodic")
 
 
 def test_time_dependent_behavioural_source_is_an_error() -> None:

@@ -123,6 +123,12 @@ def collect_tones(sim) -> Tones:
                 "no spectral (DC + sine) description", first.span,
                 hint="drive the circuit with V/I sources (DC or SIN) or RF ports (P), or run "
                      "a transient")
+        if np.any(spec.series):
+            k = int(spec.inst[np.argmax(spec.series)])
+            raise AnalysisError(
+                f".rfdc needs sources made of DC and sine lines: source '{dev.names[k]}' has a "
+                "PULSE/PWL waveform (a strong, many-harmonic drive)", dev.instances[k].span,
+                hint="use SIN or RF port (P) sources for weak RF drive, or run .hb")
         rows = grp.conn[spec.inst, spec.row]
         f = np.asarray(spec.freq, dtype=float)
         v = np.asarray(spec.value, dtype=complex)

@@ -95,6 +95,9 @@ class SpectralExcitation:
     branch row gets -V, an I source's + row +I) to local row ``row[k]`` of instance
     ``inst[k]`` at frequency ``freq[k]`` (Hz; 0 is the DC term, whose value is real), so that
     the source term in time is ``Re sum_k value[k] exp(j 2 pi freq[k] t)``.
+    ``series[k]`` marks a harmonic of a non-sinusoidal periodic waveform (PULSE, repeating
+    PWL) above its fundamental: an analysis may drop it when its frequency is beyond its grid
+    (the series is infinite), where any other line must be represented.
     Shapes: all (L,).
     """
 
@@ -102,11 +105,16 @@ class SpectralExcitation:
     row: np.ndarray
     freq: np.ndarray
     value: np.ndarray
+    series: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.series is None:
+            self.series = np.zeros(len(self.freq), dtype=bool)
 
     @staticmethod
     def concatenate(parts: list[SpectralExcitation]) -> SpectralExcitation:
         return SpectralExcitation(*(np.concatenate([getattr(p, f) for p in parts])
-                                    for f in ("inst", "row", "freq", "value")))
+                                    for f in ("inst", "row", "freq", "value", "series")))
 
 
 class DeviceGroup:

@@ -423,22 +423,35 @@ class _SourceGroup(DeviceGroup):
 
         A constant source is a DC line. SIN(vo va freq td theta phase) is a DC line vo and a
         line at freq with phasor va exp(j(phase - 90 deg - 2 pi freq td)) (the steady state of
-        a sine that started at td). Other waveforms (and SIN with damping theta != 0) are not
-        periodic and raise AnalysisError naming the source.
+        a sine that started at td). A PULSE with a period, or a PWL with a repeat (r=), is its
+        exact Fourier series (netsim.devices.fourier): DC, the fundamental 1/period and
+        SERIES_HARMONICS - 1 higher harmonics marked ``series``. Other waveforms (EXP, SFFM,
+        AM, a damped SIN, a single pulse) are not periodic and raise AnalysisError naming the
+        source.
         """
-        inst, freq, value = [], [], []
+        inst, freq, value, series = [], [], [], []
         for k, wave in enumerate(self.bank.waveforms):
             if wave is None:
                 inst.append(k)
                 freq.append(0.0)
                 value.append(self.dc[k])
+                series.append(False)
+                continue
+            if wave.kind in ("pulse", "pwl"):
+                period, dc, phasors = self._periodic_series(k, wave)
+                count = len(phasors)
+                inst += [k] * (count + 1)
+                freq += [0.0, *(np.arange(1, count + 1) / period)]
+                value += [dc, *phasors]
+                series += [False, False] + [True] * (count - 1)
                 continue
             if wave.kind != "sin":
                 raise AnalysisError(
-                    f"source '{self.names[k]}' has a {wave.kind.upper()} waveform, which "
-                    "harmonic balance cannot represent",
+                    f"source '{self.names[k]}': its {wave.kind.upper()} waveform is not "
+                    "periodic",
                     self.instances[k].span,
-                    hint="use SIN(vo va freq) or an RF port (P) for periodic excitation")
+                    hint="use SIN(vo va freq), a periodic PULSE, a PWL with r=, or an RF port "
+                         "(P) for periodic excitation")
             vo, va, f, td, theta, phase = wave.params()
             if theta != 0.0 or f <= 0.0:
                 raise AnalysisError(
@@ -449,13 +462,50 @@ class _SourceGroup(DeviceGroup):
             inst += [k, k]
             freq += [0.0, f]
             value += [vo, va * np.exp(1j * ph)]
+            series += [False, False]
         rows, signs = zip(*self.SOURCE_ROWS)
         m = len(rows)
         return SpectralExcitation(
             inst=np.repeat(np.array(inst, dtype=np.int64), m),
             row=np.tile(np.array(rows, dtype=np.int64), len(inst)),
             freq=np.repeat(np.array(freq, dtype=float), m),
-            value=(np.array(value, dtype=complex)[:, None] * np.array(signs)).ravel())
+            value=(np.array(value, dtype=complex)[:, None] * np.array(signs)).ravel(),
+            series=np.repeat(np.array(series, dtype=bool), m))
+
+    #: harmonics of a PULSE/PWL series handed to a spectral analysis (it keeps those on its
+    #: grid; the rest are reported as truncated)
+    SERIES_HARMONICS = 1024
+
+    def _periodic_series(self, k: int, wave) -> tuple[float, float, np.ndarray]:
+        """(period s, DC value, peak phasors of harmonics 1..SERIES_HARMONICS) of instance
+        k's periodic PULSE or repeating PWL; AnalysisError when it does not repeat."""
+        from netsim.devices.fourier import piecewise_linear_series, pulse_period_points
+
+        where = self.instances[k].span
+        if wave.kind == "pulse":
+            a = wave.args
+            per = a[6] if len(a) > 6 else 0.0
+            if not per > 0.0 or (len(a) > 7 and a[7] > 0.0) or len(a) < 6:
+                raise AnalysisError(
+                    f"source '{self.names[k]}': a PULSE in a periodic analysis needs its width "
+                    "and period (and no pulse count)", where,
+                    hint="write PULSE(v1 v2 td tr tf pw per)")
+            v1, v2, td, tr, tf, pw = (float(a[i]) if len(a) > i else 0.0 for i in range(6))
+            if tr + pw + tf > per * (1.0 + 1e-12):
+                raise AnalysisError(
+                    f"source '{self.names[k]}': tr + pw + tf = {tr + pw + tf:g} s is longer "
+                    f"than the period {per:g} s", where)
+            times, values = pulse_period_points(v1, v2, td, tr, tf, pw, per)
+        else:
+            t, v, td, ridx = wave.pwl_table()
+            if ridx < 0 or not t[-1] > t[ridx]:
+                raise AnalysisError(
+                    f"source '{self.names[k]}': a PWL in a periodic analysis must repeat",
+                    where, hint="add r=<time> (the repeat start) to the PWL")
+            per = float(t[-1] - t[ridx])
+            times, values = td + t[-1] + (t[ridx:] - t[ridx]), v[ridx:]
+        dc, phasors = piecewise_linear_series(times, values, per, self.SERIES_HARMONICS)
+        return per, dc, phasors
 
     # ---- .dc sweeps
     def _k(self, name: str) -> int:

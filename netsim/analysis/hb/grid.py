@@ -60,6 +60,17 @@ class SpectralGrid:
         scale = max(freq, float(self.tones.max()))
         return k if abs(self.freqs[k] - freq) <= rtol * scale else None
 
+    def lines_of(self, freqs: np.ndarray, rtol: float = 1e-9) -> np.ndarray:
+        """line_of for an array of frequencies (Hz, >= 0): line indices, -1 where off the
+        grid."""
+        f = np.asarray(freqs, dtype=float)
+        right = np.clip(np.searchsorted(self.freqs, f), 0, self.lines - 1)
+        left = np.clip(right - 1, 0, self.lines - 1)
+        near = np.where(np.abs(self.freqs[left] - f) <= np.abs(self.freqs[right] - f),
+                        left, right)
+        scale = np.maximum(f, float(self.tones.max()))
+        return np.where(np.abs(self.freqs[near] - f) <= rtol * scale, near, -1)
+
     def label(self, line: int) -> str:
         """'DC', '2*f1', 'f1-f2', ... for messages."""
         if line == 0:

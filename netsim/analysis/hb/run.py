@@ -10,6 +10,7 @@ are commensurate), synthesised from the phasors.
 from __future__ import annotations
 
 import time
+import warnings
 
 import numpy as np
 
@@ -73,11 +74,35 @@ def run_hb(sim, args: dict) -> list[AnalysisResult]:
     return results(sim, system, X, grid.freqs, stats, int(args.get("points", 0)), grid.period)
 
 
+class HbTruncationWarning(UserWarning):
+    """A PULSE/PWL source lost a noticeable part of its AC power to the grid's truncation."""
+
+
+#: fraction of a PULSE/PWL source's AC power dropped beyond the grid that triggers a warning
+TRUNCATION_WARN = 0.01
+
+
+def _truncation_note(system) -> dict:
+    """stats entry for sources given as Fourier series, with a warning when much was lost."""
+    if not system.truncation:
+        return {}
+    lossy = {name: f for name, f in system.truncation.items() if f > TRUNCATION_WARN}
+    if lossy:
+        worst = max(lossy, key=lossy.get)
+        warnings.warn(
+            f"harmonic balance keeps only the harmonics of '{worst}' (PULSE/PWL) that lie on "
+            f"its grid: {100 * lossy[worst]:.1f} % of its AC power is in harmonics beyond "
+            f"{system.grid.freqs[-1]:g} Hz and was dropped (raise nharm, or slow its edges)",
+            HbTruncationWarning, stacklevel=4)
+    return {"series_truncation": dict(system.truncation)}
+
+
 def convergence_stats(system, outcome: HBOutcome, iters: int, cont: int, gmres: int,
                       start: float) -> dict:
     final = system.evaluate(outcome.z, outcome.lam, jacobian=False, limiting=False)
     F = np.abs(final.fc)  # residual at the solution returned (A on node rows, V on branches)
     return {
+        **_truncation_note(system),
         "points": system.L, "lines": system.L, "samples": system.S,
         "unknowns": system.size, "newton_iterations": iters,
         "continuation_steps": cont, "residual": float(F.max(initial=0.0)),

@@ -111,11 +111,26 @@ class HarmonicSystem:
 
     # ------------------------------------------------------------------ set-up
     def _build_excitation(self, parts: list[tuple[CompiledGroup, SpectralExcitation]]) -> None:
+        """Source lines onto the grid. Harmonics of a PULSE/PWL series beyond the grid are
+        dropped; ``self.truncation`` maps each such source to the fraction of its AC power
+        (sum of |V_n|^2 / 2 over its lines) that was dropped."""
         n, grid = self.n, self.grid
         e = np.zeros((self.L, n + 1), dtype=complex)
+        kept: dict[str, float] = {}
+        dropped: dict[str, float] = {}
         for grp, exc in parts:
+            lines = grid.lines_of(exc.freq)
+            # AC lines of sources that carry a series (fundamental and harmonics)
+            with_series = np.isin(exc.inst * 64 + exc.row,
+                                  (exc.inst * 64 + exc.row)[exc.series]) & (exc.freq > 0.0)
+            for k in np.flatnonzero(with_series):
+                name = grp.device.instances[int(exc.inst[k])].name
+                book = dropped if lines[k] < 0 and exc.series[k] else kept
+                book[name] = book.get(name, 0.0) + abs(exc.value[k]) ** 2
             for k in range(len(exc.freq)):
-                line = grid.line_of(float(exc.freq[k]))
+                line = None if lines[k] < 0 else int(lines[k])
+                if line is None and exc.series[k]:
+                    continue  # a harmonic of a PULSE/PWL series beyond the grid
                 if line is None:
                     inst = grp.device.instances[int(exc.inst[k])]
                     raise AnalysisError(
@@ -128,6 +143,8 @@ class HarmonicSystem:
         self.e_dc = e[0, :n].real.copy()
         self.e_ac = e[:, :n].copy()
         self.e_ac[0] = 0.0
+        self.truncation = {name: dropped.get(name, 0.0) / total
+                           for name in kept if (total := kept[name] + dropped.get(name, 0.0))}
 
     def _build_pattern(self, g_lin: np.ndarray, c_lin: np.ndarray) -> None:
         """Global real pattern: dense R x R blocks where nonlinear devices sit, per-line
@@ -379,3 +396,4 @@ def _charge_rate_jacobian(dev, x: np.ndarray, c_incr: np.ndarray, xdot: np.ndarr
         dc = dev.evaluate(shifted, ctx).c_incr - c_incr
         out[..., j] = np.einsum("...rc,...c->...r", dc, xdot) / step[..., None]
     return out
+
