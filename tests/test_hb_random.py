@@ -1,13 +1,13 @@
 """Harmonic balance on random circuits (the differential test's generator): with a small sine
 drive, HB's fundamental equals the .ac phasor and its DC line the operating point.
 
-Each circuit of ``randckt.circuits()`` that has an ``.ac`` source is rewritten: every PULSE is
-removed (sources keep their DC values), the AC source becomes ``SIN(dc va f 0 0 phase+90)``
-(and its DC value for .op) with va = mag (linear circuits) or 1e-4 mag (circuits with diodes or MOSFETs), and the analyses
-become ``.ac lin 1 f f``, ``.op`` and ``.hb f``. Linear circuits must agree to 1e-9 of the
-largest phasor; nonlinear ones to 1e-4 (the higher-order terms of a 1e-4 drive; measured worst
-2.1e-6 over the 40 circuits, 28 with diodes, 11 with MOSFETs), and the DC line must equal the
-operating point to 1e-6 of the largest node voltage (measured worst 1.7e-7).
+Each generated circuit (with an ``.ac`` source) is rewritten: every PULSE is removed (sources
+keep their DC values); the AC source becomes ``DC dc SIN(dc va f 0 0 phase+90)`` with va = mag
+(linear circuits) or 1e-4 mag (circuits with diodes or MOSFETs); the analyses become
+``.op``, ``.ac lin 1 f f`` and ``.hb f``. Linear circuits must agree to 1e-9 of the largest
+phasor; nonlinear ones to 1e-4 (the higher-order terms of a 1e-4 drive; measured worst 2.1e-6
+over 40 circuits, 28 with diodes, 11 with MOSFETs), and the DC line must equal the operating
+point to 1e-6 of the largest node voltage (measured worst 1.7e-7).
 """
 
 from __future__ import annotations
