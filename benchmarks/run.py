@@ -131,8 +131,10 @@ def crossing_times(t: np.ndarray, v: np.ndarray, level: float) -> np.ndarray:
     return t[k] + frac * (t[k + 1] - t[k])
 
 
-def edge_shift(ns: dict[str, np.ndarray], ng: Plot, nodes: list[str]) -> str:
-    """The largest shift of the 50 % crossings between netsim and ngspice, as text."""
+def edge_shift(ns: dict[str, np.ndarray], ng: Plot, nodes: list[str],
+               names: tuple[str, str] = ("netsim", "the reference")) -> str:
+    """The largest shift of the 50 % crossings between a result and the reference, as text
+    (names: how to call the two in a message about a different edge count)."""
     worst, count = 0.0, 0
     for node in nodes:
         key = f"v({node.lower()})"
@@ -141,7 +143,7 @@ def edge_shift(ns: dict[str, np.ndarray], ng: Plot, nodes: list[str]) -> str:
         a = crossing_times(ns["time"], ns[key], level)
         b = crossing_times(ng.vectors["time"], ref, level)
         if len(a) != len(b):
-            return f"{node}: {len(a)} edges in netsim, {len(b)} in ngspice"
+            return f"{node}: {len(a)} edges in {names[0]}, {len(b)} in {names[1]}"
         if len(a):
             worst = max(worst, float(np.max(np.abs(a - b))))
             count += len(a)
@@ -284,8 +286,8 @@ def run_bench(bench: Bench, work: Path, repeat: int, timeout: float) -> Row:
                     row.notes.append("netsim vs reference: " + edge_shift(ns, plot, bench.nodes))
                     ng = find_plot(read_raw(raw), "tran")
                     if bench.reference and ng is not None:
-                        row.notes.append("ngspice default vs reference: "
-                                         + edge_shift(plot_columns(ng), plot, bench.nodes))
+                        row.notes.append("ngspice default vs reference: " + edge_shift(
+                            plot_columns(ng), plot, bench.nodes, ("ngspice", "the reference")))
         except (OSError, KeyError, ValueError) as err:
             row.notes.append(f"comparison failed: {type(err).__name__}: {err}")
     return row
