@@ -121,8 +121,8 @@ class HarmonicSystem:
         for grp, exc in parts:
             lines = grid.lines_of(exc.freq)
             # AC lines of sources that carry a series (fundamental and harmonics)
-            with_series = np.isin(exc.inst * 64 + exc.row,
-                                  (exc.inst * 64 + exc.row)[exc.series]) & (exc.freq > 0.0)
+            source = exc.inst * (int(exc.row.max(initial=0)) + 1) + exc.row
+            with_series = np.isin(source, source[exc.series]) & (exc.freq > 0.0)
             for k in np.flatnonzero(with_series):
                 name = grp.device.instances[int(exc.inst[k])].name
                 book = dropped if lines[k] < 0 and exc.series[k] else kept
@@ -396,4 +396,3 @@ def _charge_rate_jacobian(dev, x: np.ndarray, c_incr: np.ndarray, xdot: np.ndarr
         dc = dev.evaluate(shifted, ctx).c_incr - c_incr
         out[..., j] = np.einsum("...rc,...c->...r", dc, xdot) / step[..., None]
     return out
-
