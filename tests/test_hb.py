@@ -495,3 +495,13 @@ def test_truncated_pulse_warns_with_the_lost_power() -> None:
     odd = np.arange(1, 1025, 2)
     lost = 1.0 - (1.0 + 1.0 / 9.0) / np.sum(1.0 / odd ** 2)
     assert hb.stats["series_truncation"]["v1"] == pytest.approx(lost, rel=1e-9)
+
+
+def test_settle_card_parameter() -> None:
+    text = (ROOT / "netlists" / "ring_oscillator.net").read_text()
+    with pytest.raises(ElaborationError, match="'.hb settle' must be a positive integer"):
+        netsim.run_text(text.replace(".tran 20p 20n", ".hb 900meg osc=n1 settle=0"))
+    five = netsim.run_text(text.replace(".tran 20p 20n", ".hb 900meg nharm=10 osc=n1 settle=5"))
+    ten = netsim.run_text(text.replace(".tran 20p 20n", ".hb 900meg nharm=10 osc=n1"))
+    # the start-up length changes only where Newton starts, not the periodic solution
+    assert five.hb.stats["frequency"] == pytest.approx(ten.hb.stats["frequency"], rel=1e-9)

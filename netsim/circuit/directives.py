@@ -47,12 +47,13 @@ FORMS = {
     "step": ".step [lin|dec|oct] param <name> <start> <stop> <step|points>  or  "
             ".step param <name> list <v1> <v2> ...  or  .step data=<table>",
     "data": ".data <table> <param1> <param2> ... <row1 values> <row2 values> ...",
-    "hb": ".hb <f1> [<f2> ...] [nharm=<N>] [mix=<M>] [osc=<node>] [solver=auto|direct|gmres] "
-          "[points=<samples per period>]",
+    "hb": ".hb <f1> [<f2> ...] [nharm=<N>] [mix=<M>] [osc=<node> [settle=<periods>]] "
+          "[solver=auto|direct|gmres] [points=<samples per period>]",
     "rfdc": ".rfdc [maxrel=<validity bound>]",
 }
 HB_TEXT = {"solver": ("auto", "direct", "gmres")}
-HB_NUMBERS = ("nharm", "mix", "points", "oversample", "maxiter", "tol")
+HB_NUMBERS = ("nharm", "mix", "points", "oversample", "maxiter", "tol", "settle")
+HB_INTEGERS = ("nharm", "mix", "points", "maxiter", "settle")
 PRINT_KINDS = {"op", "dc", "ac", "tran", "hb", "rfdc"}
 
 
@@ -187,10 +188,12 @@ def hb(elab, d, scope):
             args["osc_span"] = span_of(p.value)
         elif p.name in HB_NUMBERS:
             value = scope.value(p.value)
-            if p.name in ("nharm", "mix", "points") and (value != int(value) or value < 0):
-                raise ElaborationError(f"'.hb {p.name}' must be a non-negative integer, got "
+            if p.name in HB_INTEGERS and (value != int(value) or value < 0
+                                          or (p.name == "settle" and value < 1)):
+                low = "positive" if p.name == "settle" else "non-negative"
+                raise ElaborationError(f"'.hb {p.name}' must be a {low} integer, got "
                                        f"{value:g}", span_of(p.value))
-            args[p.name] = int(value) if p.name in ("nharm", "mix", "points") else value
+            args[p.name] = int(value) if p.name in HB_INTEGERS else value
         else:
             raise ElaborationError(f"unknown .hb parameter '{p.name}'", p.span,
                                    hint=did_you_mean(p.name, set(HB_NUMBERS) | set(HB_TEXT)

@@ -8,7 +8,7 @@ j h 2 pi Q_h + CI_h / f (charges, and the incremental Meyer currents C(x) x', sc
 
 Start: the trivial DC solution also satisfies the equations, so Newton starts from a short
 transient instead. The circuit is integrated (its own .ic/.nodeset and device seeds start it)
-for ``settle`` periods of the guessed frequency (default 20; doubled up to 640 while the
+for ``settle`` periods of the guessed frequency (default 10; doubled up to 640 while the
 swing of the node still changes by more than 5 % over the last periods) at 32 points per
 period and a loose reltol (1e-2); the
 oscillation period is measured from the last rising crossings of the node's mean, and the last
@@ -40,6 +40,7 @@ from netsim.errors import AnalysisError, ConvergenceError
 
 POINTS_PER_PERIOD = 32
 START_RELTOL = 1e-2
+DEFAULT_SETTLE = 10  # periods of the guess in the first start-up transient
 MAX_SETTLE = 640  # periods of the guess
 SETTLED = 0.05  # relative change of the swing over the last periods
 
@@ -49,7 +50,7 @@ def run_autonomous(sim, args: dict):
     osc = check_osc_node(sim, args)
     nharm = int(args.get("nharm", 5))
     guess = float(args["tones"][0])
-    settle = int(args.get("settle", 20))
+    settle = int(args.get("settle", DEFAULT_SETTLE))
     f_est, X0 = _transient_start(sim, osc, guess, nharm, settle)
     grid = build_grid([f_est], nharm, None, float(args.get("oversample", 2.0)))
     system = HarmonicSystem(sim, grid)
@@ -67,7 +68,8 @@ def run_autonomous(sim, args: dict):
         raise ConvergenceError(
             "autonomous harmonic balance fell onto the non-oscillating (DC) solution",
             args.get("span"),
-            hint="give a frequency guess closer to the oscillation, or more settle periods")
+            hint="give a frequency guess closer to the oscillation, or more start-up periods "
+                 "(settle=20 on the .hb card)")
     freqs = np.arange(system.L) * f
     stats = convergence_stats(system, outcome, outcome.iterations, 0, 0, start)
     stats["frequency"] = f
