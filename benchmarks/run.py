@@ -41,7 +41,7 @@ from rawfile import Plot, find_plot, read_raw  # noqa: E402
 SINGLE_RUN_ABOVE = 60.0  # seconds: a run longer than this is not repeated
 GRID_POINTS = 2001  # common time grid for the waveform comparison
 # the reference for nonlinear transients (Bench.reference): ngspice at these tolerances, the
-# settings the golden tests' references are made with
+# settings of the golden tests' references (tests/golden/make_golden.py)
 TIGHT_OPTIONS = ".options reltol=1e-6 abstol=1e-15 vntol=1e-9 chgtol=1e-18"
 
 
@@ -185,7 +185,7 @@ def compare_raws(bench: Bench, raw: Path, ref: Path) -> float:
     return tran_error(plot_columns(got), want, bench.nodes)
 
 
-def run_reference(bench: Bench, folder: Path, stem: str, text: str, timeout: float,
+def run_reference(folder: Path, stem: str, text: str, timeout: float,
                   ) -> tuple[Path | None, float]:
     """Run ngspice once on the tightened netlist: (raw file or None when it failed, wall
     seconds)."""
@@ -270,8 +270,7 @@ def run_bench(bench: Bench, work: Path, repeat: int, timeout: float) -> Row:
         raw = folder / f"{bench.name}.raw"
         ref = raw
         if bench.reference:
-            ref, row.reference_s = run_reference(bench, folder, bench.name, bench.texts[0],
-                                                 timeout)
+            ref, row.reference_s = run_reference(folder, bench.name, bench.texts[0], timeout)
             if ref is None:
                 row.notes.append("tight ngspice reference failed or timed out")
                 return row
@@ -325,8 +324,8 @@ def _run_variants(bench: Bench, folder: Path, repeat: int, timeout: float) -> Ro
                 raw = folder / "raw" / f"v{k}.raw"
                 ref = raw
                 if bench.reference:
-                    ref, seconds = run_reference(bench, folder / "raw", f"v{k}",
-                                                 bench.texts[k], timeout)
+                    ref, seconds = run_reference(folder / "raw", f"v{k}", bench.texts[k],
+                                                 timeout)
                     row.reference_s += seconds
                     if ref is None:
                         row.notes.append(f"tight ngspice reference of v{k} failed")
