@@ -233,7 +233,7 @@ def test_abrupt_switching_state_trajectory(name: str) -> None:
     within 0.5 % of the period (measured: up to 9.8e-4 periods for the RRAM, 1.9e-4 for
     VTEAM)."""
     model, ref, x0, amp, freq, _ = ABRUPT[name]
-    _, ts, xs = _recorded_states(_netlist(model, amp, freq))
+    ts, xs = _recorded_states(_netlist(model, amp, freq))
     t = np.concatenate([[0.0], ts])
     x = np.concatenate([[x0], xs])
     _, x_ref = _reference(ref, x0, amp, freq, t)
@@ -328,8 +328,8 @@ def test_pinched_hysteresis(name: str) -> None:
 
 
 def _recorded_states(text: str):
-    """Run the netlist, recording every accepted transient state x of the memristor N1;
-    returns (results, accepted times after t = 0, states there)."""
+    """Run the netlist, recording every accepted transient state x of the memristor N1:
+    (accepted times after t = 0, states there)."""
     sim = netsim.Simulator.from_text(text)
     group = next(g for g in sim.compiled.groups if g.device.family not in ("vsource",
                                                                            "resistor"))
@@ -343,8 +343,8 @@ def _recorded_states(text: str):
         return original(x, t, rng)
 
     group.device.accept = record
-    res = sim.run_all()
-    return res, np.array(times), np.array(states)
+    sim.run_all()
+    return np.array(times), np.array(states)
 
 
 BOUND_CASES = [
@@ -362,7 +362,7 @@ BOUND_CASES = [
 def test_bounds_hold_under_overdrive_and_release(family, model, wave, tstop, method) -> None:
     text = (f"overdrive\nV1 a 0 {wave}\nN1 a 0 mem\n.model mem {model}\n"
             f".options method={method}\n.tran {tstop / 200} {tstop}\n.end\n")
-    _, t, xs = _recorded_states(text)
+    t, xs = _recorded_states(text)
     assert np.all(xs >= -1e-12) and np.all(xs <= 1 + 1e-12), (xs.min(), xs.max())
     first = xs[t < 0.5 * tstop]
     second = xs[t > 0.5 * tstop + 0.001 * tstop]
@@ -389,7 +389,7 @@ def test_not_trapped_when_starting_on_a_bound(body, x0, volts, stop) -> None:
     """A state exactly on a bound leaves it under an inward drive (no boundary lock)."""
     text = (f"bound\nV1 a 0 pwl(0 0 {stop / 100} {volts} {stop} {volts})\nN1 a 0 mem\n"
             f".model mem {body}\n.tran {stop / 100} {stop}\n.end\n")
-    _, _, xs = _recorded_states(text)
+    _, xs = _recorded_states(text)
     assert np.all(xs >= -1e-12) and np.all(xs <= 1 + 1e-12)
     assert abs(xs[-1] - x0) > 0.1, f"stuck at x0={x0}: {xs[-1]}"
 
