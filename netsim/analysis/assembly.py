@@ -179,7 +179,7 @@ class Assembler:
         over their non-zeros, and the source terms (residual at x = 0). Cached per context;
         the mat-vecs are rebuilt only when the sources' Jacobian entries change."""
         t = ctx.t
-        cacheable = t is None or np.ndim(t) == 0
+        cacheable = t is None or isinstance(t, float) or np.ndim(t) == 0
         key = (None if t is None else float(t), ctx.srcfact, ctx.gmin) if cacheable else None
         if key is not None and key == self._lin_key and (self._lin[1] is not None
                                                          or not charges):
