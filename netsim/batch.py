@@ -176,9 +176,14 @@ class BatchRun:
                 err.message = f"variant {k} ({values}): {err.message}"
                 err.args = (err.message,)
                 raise
-        stats = {key: sum(r.stats.get(key, 0) for r in results)
-                 for key in ("newton_iterations", "seconds")}
-        return BatchResult(self.variants, results, stats)
+            except KeyboardInterrupt:
+                if not results:
+                    raise
+                # the variants that finished are results the user keeps (run_all writes them)
+                raise InterruptedBatch(BatchResult(
+                    self.variants[:len(results)], results,
+                    {**_summed(results), "interrupted": True})) from None
+        return BatchResult(self.variants, results, _summed(results))
 
     def run(self, request) -> BatchResult:
         from netsim.simulator import run_request
@@ -189,12 +194,34 @@ class BatchRun:
         """Every analysis card, each as one table with the varied parameters first."""
         results = RunResults(title=self.sim.circuit.title)
         for request in self.sim.circuit.analyses:
-            batch = self.run(request)
-            for table in (batch.table(), *batch.companion_tables()):
-                res = results.add(table)
-                if on_result is not None:
-                    on_result(res)
+            try:
+                batch = self.run(request)
+            except InterruptedBatch as stop:
+                self._deliver(stop.partial, results, on_result)
+                raise
+            self._deliver(batch, results, on_result)
         return results
+
+    @staticmethod
+    def _deliver(batch: BatchResult, results: RunResults, on_result) -> None:
+        for table in (batch.table(), *batch.companion_tables()):
+            res = results.add(table)
+            if on_result is not None:
+                on_result(res)
+
+
+class InterruptedBatch(KeyboardInterrupt):
+    """An interrupt during a variant-by-variant analysis; ``partial`` holds the variants
+    that finished (BatchRun.run_all hands them on before the interrupt goes on)."""
+
+    def __init__(self, partial: BatchResult) -> None:
+        super().__init__()
+        self.partial = partial
+
+
+def _summed(results: list[AnalysisResult]) -> dict:
+    return {key: sum(r.stats.get(key, 0) for r in results)
+            for key in ("newton_iterations", "seconds")}
 
 
 @dataclasses.dataclass

@@ -505,3 +505,32 @@ def test_settle_card_parameter() -> None:
     ten = netsim.run_text(text.replace(".tran 20p 20n", ".hb 900meg nharm=10 osc=n1"))
     # the start-up length changes only where Newton starts, not the periodic solution
     assert five.hb.stats["frequency"] == pytest.approx(ten.hb.stats["frequency"], rel=1e-9)
+
+
+def test_interrupted_step_keeps_the_finished_variants(monkeypatch, tmp_path) -> None:
+    """An interrupt during the second variant: the CLI writes hb.csv and hb_time.csv with
+    the first variant's rows and exits with 130."""
+    from netsim.cli import main
+    from netsim.simulator import Simulator
+
+    real_hb = Simulator.hb
+    calls = []
+
+    def hb_then_interrupt(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real_hb(self, *args, **kwargs)
+
+    monkeypatch.setattr(Simulator, "hb", hb_then_interrupt)
+    net = tmp_path / "stepmix.net"
+    net.write_text(STEPPED_MIXER.format(analysis=".param arf=0.1\n.step param arf list 0.05 "
+                                                 "0.2 0.3\n.hb 1g 1.1g nharm=4 points=16"))
+    assert main(["run", str(net), "-o", str(tmp_path / "out"), "--quiet"]) == 130
+    alone = netsim.run_text(MIXER.replace("sin(0 0.2 1.1g)", "sin(0 0.05 1.1g)").format(
+        analysis=".hb 1g 1.1g nharm=4 points=16"))
+    for name, column in (("hb", "vr(out)"), ("hb_time", "v(out)")):
+        data = np.genfromtxt(tmp_path / "out" / f"{name}.csv", delimiter=",", names=True)
+        assert np.all(data["arf"] == 0.05)  # the finished variant only
+        np.testing.assert_allclose(data[column.replace("(", "").replace(")", "")],
+                                   alone[name][column], rtol=1e-12, atol=1e-15)
