@@ -156,21 +156,29 @@ class BatchRun:
     def hb(self, args: dict | None = None, **kwargs) -> BatchResult:
         """Harmonic balance of every variant, one after the other: an autonomous frequency
         is a per-variant unknown, and the spectral Jacobian of one variant is already large,
-        so stacking buys nothing here."""
-        return self._each(lambda sim: sim.hb(args, **kwargs))
+        so stacking buys nothing here. A driven variant's Newton starts from the previous
+        variant's phasors (a sweep continues from its last point, as a power sweep would)."""
+        args = {**(args or {}), **kwargs}
+
+        def one(sim, previous):
+            warm = previous is not None and not args.get("osc")
+            return sim.hb({**args, "start": previous.raw} if warm else args)
+
+        return self._each(one)
 
     def rfdc(self, maxrel: float = 0.01, validity: bool = True) -> BatchResult:
         """Weak-signal rectification of every variant, one after the other."""
-        return self._each(lambda sim: sim.rfdc(maxrel, validity))
+        return self._each(lambda sim, _: sim.rfdc(maxrel, validity))
 
     def _each(self, analysis) -> BatchResult:
-        """analysis(Simulator) per variant; a failure names the variant it happened in."""
+        """analysis(Simulator, previous variant's result or None) per variant; a failure
+        names the variant it happened in."""
         from netsim.simulator import Simulator
 
         results = []
         for k, (variant, circuit) in enumerate(zip(self.variants, self.circuits)):
             try:
-                results.append(analysis(Simulator(circuit)))
+                results.append(analysis(Simulator(circuit), results[-1] if results else None))
             except NetsimError as err:
                 values = ", ".join(f"{name}={value:g}" for name, value in variant.items())
                 err.message = f"variant {k} ({values}): {err.message}"

@@ -64,8 +64,12 @@ def run_hb(sim, args: dict) -> list[AnalysisResult]:
     settings = settings_from(args)
     step = LinearStep(system, settings, sim.circuit.options.get("solver"))
     atol = tolerance_vector(sim, system)
-    outcome, iters, cont = solve_with_continuation(system, initial_guess(sim, system),
-                                                   settings, step, atol)
+    warm = args.get("start")  # phasors (L, n) of a neighbouring solution, e.g. a sweep's
+    if warm is not None and np.shape(warm) == (system.L, system.n):
+        z0 = system.to_real(np.asarray(warm, dtype=complex))
+    else:
+        z0 = initial_guess(sim, system)
+    outcome, iters, cont = solve_with_continuation(system, z0, settings, step, atol)
     if not outcome.converged:
         msg, hint = failure_message(sim, system, outcome)
         raise ConvergenceError(msg, args.get("span"), hint=hint)
