@@ -507,6 +507,8 @@ def test_settle_card_parameter() -> None:
     text = (ROOT / "netlists" / "ring_oscillator.net").read_text()
     with pytest.raises(ElaborationError, match="'.hb settle' must be a positive integer"):
         netsim.run_text(text.replace(".tran 20p 20n", ".hb 900meg osc=n1 settle=0"))
+    with pytest.raises(ElaborationError, match="needs osc=<node>"):
+        netsim.run_text(text.replace(".tran 20p 20n", ".hb 900meg settle=5"))
     five = netsim.run_text(text.replace(".tran 20p 20n", ".hb 900meg nharm=10 osc=n1 settle=5"))
     ten = netsim.run_text(text.replace(".tran 20p 20n", ".hb 900meg nharm=10 osc=n1"))
     # the start-up length changes only where Newton starts, not the periodic solution

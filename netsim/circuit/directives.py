@@ -202,6 +202,12 @@ def hb(elab, d, scope):
     if "osc" in args and len(tones) != 1:
         raise ElaborationError("autonomous .hb (osc=) takes exactly one tone: the starting "
                                "guess of the oscillation frequency", d.span)
+    if "settle" in args and "osc" not in args:
+        where = next(p.span for p in d.params if p.name == "settle")
+        raise ElaborationError("'.hb settle=' sets the start-up transient of autonomous HB "
+                               "and needs osc=<node>", where,
+                               hint="add osc=<node> for a free-running oscillator, or drop "
+                                    "settle=")
     elab.circuit.analyses.append(AnalysisRequest("hb", args, d.span))
 
 
