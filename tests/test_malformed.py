@@ -112,6 +112,12 @@ EXPECTED: dict[str, tuple] = {
     "port_unknown_param.net": (4, "unknown parameter 'pwr' on RF port 'p1'"),
     "port_bad_freq.net": (2, "tone frequency must be > 0, got -2.3e+09"),
     "port_z0_zero.net": (2, "RF port 'p1' has power= but z0=0; z0 must be > 0"),
+    # harmonic balance and weak-signal rectification
+    "hb_settle_without_osc.net": (4, "'.hb settle=' sets the start-up transient"),
+    "hb_pulse_without_period.net": (2, "a PULSE in a periodic analysis needs its width and"),
+    "hb_source_off_grid.net": (3, "source 'vrf' has a line at 1.1e+09 Hz"),
+    "hb_unknown_param.net": (4, "unknown .hb parameter 'nharms'"),
+    "rfdc_pulse_source.net": (2, "has a PULSE/PWL waveform"),
     "port_negative_watts.net": (2, "power must be >= 0 W, got -20"),
 }
 
