@@ -542,3 +542,12 @@ def test_interrupted_step_keeps_the_finished_variants(monkeypatch, tmp_path) -> 
         assert np.all(data["arf"] == 0.05)  # the finished variant only
         np.testing.assert_allclose(data[column.replace("(", "").replace(")", "")],
                                    alone[name][column], rtol=1e-12, atol=1e-15)
+
+
+def test_subharmonic_source_hint_names_the_fundamental() -> None:
+    text = "p\nV1 a 0 pulse(0 1 0 1n 1n 20n 100n)\nR1 a 0 1k\n.hb 20meg nharm=4\n.end\n"
+    with pytest.raises(AnalysisError) as err:
+        netsim.run_text(text)
+    assert "has a line at 1e+07 Hz" in err.value.message
+    assert err.value.hint == ("the tones are harmonics of 1e+07 Hz: use it as the fundamental, "
+                              "e.g. `.hb 1e+07 nharm=8`")

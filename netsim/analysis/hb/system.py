@@ -136,8 +136,7 @@ class HarmonicSystem:
                     raise AnalysisError(
                         f"source '{inst.name}' has a line at {exc.freq[k]:g} Hz, which is not "
                         "a mixing product of the .hb tones", inst.span,
-                        hint="add its frequency to the .hb tones, e.g. `.hb "
-                        + " ".join(f"{f:g}" for f in (*grid.tones, exc.freq[k])) + "`")
+                        hint=_missing_tone_hint(grid, float(exc.freq[k])))
                 value = exc.value[k]
                 e[line, grp.conn[exc.inst[k], exc.row[k]]] += value.real if line == 0 else value
         self.e_dc = e[0, :n].real.copy()
@@ -396,3 +395,16 @@ def _charge_rate_jacobian(dev, x: np.ndarray, c_incr: np.ndarray, xdot: np.ndarr
         dc = dev.evaluate(shifted, ctx).c_incr - c_incr
         out[..., j] = np.einsum("...rc,...c->...r", dc, xdot) / step[..., None]
     return out
+
+
+def _missing_tone_hint(grid, freq: float) -> str:
+    """How to put ``freq`` (Hz) on the grid: as the fundamental when every tone is one of its
+    harmonics (a subharmonic drive), else as one more tone."""
+    ratios = np.asarray(grid.tones) / freq
+    if np.all(np.abs(ratios - np.round(ratios)) <= 1e-9 * ratios) and np.all(ratios >= 1.5):
+        harmonics = int(np.max(np.round(ratios)))
+        nharm = int(np.max(np.abs(grid.orders))) * harmonics
+        return (f"the tones are harmonics of {freq:g} Hz: use it as the fundamental, e.g. "
+                f"`.hb {freq:g} nharm={nharm}`")
+    return ("add its frequency to the .hb tones, e.g. `.hb "
+            + " ".join(f"{f:g}" for f in (*grid.tones, freq)) + "`")
