@@ -95,3 +95,19 @@ def test_groups_switch_to_the_kernels_only_after_enough_numpy_work(monkeypatch) 
     expected = 0.01 / (mosfet.NUMPY_CALL_SECONDS + mosfet.NUMPY_INSTANCE_SECONDS * grp.device.n)
     assert calls == pytest.approx(expected, abs=1.0)
     assert grp.device._jit  # the compiled table, not "unavailable"
+
+
+def test_a_kernel_that_fails_to_compile_falls_back_to_numpy(monkeypatch) -> None:
+    from netsim.devices import mos_numba
+
+    def broken(*args):
+        raise RuntimeError("no LLVM here")
+
+    monkeypatch.setattr(mos_jit, "_TRIED", False)
+    monkeypatch.setattr(mos_jit, "_KERNELS", None)
+    monkeypatch.setattr(mos_numba, "evaluate", broken)
+    with pytest.warns(RuntimeWarning, match="compiled MOSFET kernels unavailable"):
+        assert mos_jit.kernels() is None
+    grp = _groups()[0]
+    grp.device.evaluate(np.zeros(grp.conn.shape), EvalContext(t=0.0))
+    assert grp.device._jit is False  # the numpy path, for good

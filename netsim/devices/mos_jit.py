@@ -18,6 +18,7 @@ environment, every evaluation takes the numpy path. The kernels live in
 from __future__ import annotations
 
 import os
+import warnings
 
 _KERNELS: tuple | None = None
 _TRIED = False
@@ -45,5 +46,25 @@ def kernels() -> tuple | None:
     except ImportError:
         return None
     from netsim.devices import mos_numba
+    try:  # compile (or load from numba's cache) now, where a failure can fall back cleanly
+        _smoke_test(mos_numba.evaluate, mos_numba.limit)
+    except Exception as err:  # noqa: BLE001 - any numba failure means: use the numpy path
+        warnings.warn(f"compiled MOSFET kernels unavailable ({type(err).__name__}: {err}); "
+                      "using the numpy evaluation", RuntimeWarning, stacklevel=2)
+        return None
     _KERNELS = (mos_numba.evaluate, mos_numba.limit)
     return _KERNELS
+
+
+def _smoke_test(evaluate, limit) -> None:
+    """One call of each kernel on a single instance, with the argument types real calls use
+    (so the compiled specialisation is the one the simulation needs)."""
+    import numpy as np
+
+    u = 4
+    x = np.zeros((1, u))
+    table = np.ones((1, DEP + 4 * NDEP))
+    out = [np.empty((1, u)), np.empty((1, u, u)), np.empty((1, u)), np.empty((1, u, u)),
+           np.empty((1, u, u))]
+    evaluate(x, table, 0, 2, 1e-12, True, True, True, *out)
+    limit(x, x, table, 0, 2, np.empty((1, u)))
