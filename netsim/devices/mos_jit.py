@@ -12,7 +12,8 @@ whether numba is installed.
 numba is optional (``pip install netsim[fast]``); without it, or with ``NETSIM_NUMBA=0`` in the
 environment, every evaluation takes the numpy path. The kernels live in
 :mod:`netsim.devices.mos_numba`; they are compiled on first use and cached on disk by numba
-(``cache=True``), so later processes load them in milliseconds.
+(``cache=True``), so later processes skip the compilation. If numba fails to compile or load
+them, a RuntimeWarning says so and the numpy path runs.
 """
 
 from __future__ import annotations
