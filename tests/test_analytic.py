@@ -96,3 +96,19 @@ R1 a 0 1k
 .end
 """)
     assert float(res.op["v(a)"]) == pytest.approx(2.0)
+
+
+def test_behavioural_source_of_time_only_is_stamped_like_an_independent_source() -> None:
+    """B1 V={f(time)} is affine in the unknowns: evaluated once per time point, and a circuit
+    of such sources and resistors solves in one Newton step per point; its waveform equals
+    the same SIN written as a V source."""
+    body = "R1 a b 1k\nC1 b 0 1n\n.tran 10n 3u\n.end\n"
+    b_sim = netsim.Simulator.from_text(
+        "b\nB1 a 0 V={0.5 + 2*sin(2*pi*1e6*time)}\n" + body)
+    v_sim = netsim.Simulator.from_text("v\nV1 a 0 SIN(0.5 2 1meg)\n" + body)
+    assert b_sim.assembler.is_linear
+    b_res, v_res = b_sim.run_all().tran, v_sim.run_all().tran
+    # one Newton step per time point (plus the operating point's few)
+    assert b_res.stats["newton_iterations"] <= b_res.stats["points"] + 5
+    np.testing.assert_allclose(np.interp(v_res["time"], b_res["time"], b_res["v(b)"]),
+                               v_res["v(b)"], atol=2e-3 * np.ptp(v_res["v(b)"]))

@@ -58,6 +58,9 @@ class BehaviouralSource(DeviceGroup):
             if minus >= 0:
                 self.selector[k, minus] -= sign
         self.time_varying = self.time_probe >= 0
+        # an expression of time (or constants) only: affine in the unknowns, so the assembler
+        # evaluates it once per time point like an independent source, not per Newton iteration
+        self.linear = not np.any(self.selector)
 
     def pattern(self) -> np.ndarray:
         u = self.n_unknowns
