@@ -470,4 +470,3 @@ def test_tstep_defaults_follow_bind():
     assert group.source_values(EvalContext(t=0.5e-6))[0] == pytest.approx(0.5)
     group.bind_transient(2e-6, 1e-3)
     assert group.source_values(EvalContext(t=0.5e-6))[0] == pytest.approx(0.25)
-
