@@ -74,6 +74,15 @@ def normalised(x, k, t, dp, sp):
     return (x[k, 1] - s) * t, (x[k, dp] - s) * t, (x[k, 3] - s) * t
 
 @njit
+def capacitor(m, k, a, b, cap):
+    """Add a capacitance cap between local unknowns a and b to instance k's matrix m."""
+    m[k, a, a] += cap
+    m[k, a, b] -= cap
+    m[k, b, a] -= cap
+    m[k, b, b] += cap
+
+
+@njit
 def evaluate(x, p, dp, sp, gmin, side, has_ov, has_cox, i, di, q, dq, c):
     n = x.shape[0]
     for k in range(n):
@@ -154,13 +163,8 @@ def evaluate(x, p, dp, sp, gmin, side, has_ov, has_cox, i, di, q, dq, c):
         q[k, sp] = -(t * qj0)
         q[k, dp] = -(t * qj1)
         dq[k, :, :] = 0.0
-        dq[k, 3, 3] = cq0 + cq1
-        dq[k, 3, sp] = -cq0
-        dq[k, sp, 3] = -cq0
-        dq[k, sp, sp] = cq0
-        dq[k, 3, dp] = -cq1
-        dq[k, dp, 3] = -cq1
-        dq[k, dp, dp] = cq1
+        capacitor(dq, k, 3, sp, cq0)
+        capacitor(dq, k, 3, dp, cq1)
         if has_ov:  # overlap charges (cgso, cgdo, cgbo) to (s', d', b)
             vg_abs = x[k, 1]
             qo0 = p[k, CGSO] * (vg_abs - x[k, sp])
@@ -204,16 +208,9 @@ def evaluate(x, p, dp, sp, gmin, side, has_ov, has_cox, i, di, q, dq, c):
         cgb *= 2.0
         cgs, cgd = (ca, cb) if normal else (cb, ca)
         c[k, :, :] = 0.0
-        c[k, 1, 1] = cgs + cgd + cgb
-        c[k, 1, sp] = -cgs
-        c[k, sp, 1] = -cgs
-        c[k, sp, sp] = cgs
-        c[k, 1, dp] = -cgd
-        c[k, dp, 1] = -cgd
-        c[k, dp, dp] = cgd
-        c[k, 1, 3] = -cgb
-        c[k, 3, 1] = -cgb
-        c[k, 3, 3] = cgb
+        capacitor(c, k, 1, sp, cgs)
+        capacitor(c, k, 1, dp, cgd)
+        capacitor(c, k, 1, 3, cgb)
 
 @njit
 def pnjlim(vnew, vold, vt, vcrit):
