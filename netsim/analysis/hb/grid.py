@@ -56,13 +56,13 @@ class SpectralGrid:
 
     def line_of(self, freq: float, rtol: float = 1e-9) -> int | None:
         """The line at ``freq`` Hz (>= 0), or None when it is not on the grid."""
-        k = int(np.argmin(np.abs(self.freqs - freq)))
-        scale = max(freq, float(self.tones.max()))
-        return k if abs(self.freqs[k] - freq) <= rtol * scale else None
+        k = int(self.lines_of(np.array([freq]), rtol)[0])
+        return None if k < 0 else k
 
     def lines_of(self, freqs: np.ndarray, rtol: float = 1e-9) -> np.ndarray:
-        """line_of for an array of frequencies (Hz, >= 0): line indices, -1 where off the
-        grid."""
+        """The lines at ``freqs`` (Hz, >= 0; grid frequencies ascend): line indices, -1 where
+        a frequency is off the grid (further than rtol of the larger of it and the top
+        tone)."""
         f = np.asarray(freqs, dtype=float)
         right = np.clip(np.searchsorted(self.freqs, f), 0, self.lines - 1)
         left = np.clip(right - 1, 0, self.lines - 1)

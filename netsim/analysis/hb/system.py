@@ -123,12 +123,12 @@ class HarmonicSystem:
             # AC lines of sources that carry a series (fundamental and harmonics)
             source = exc.inst * (int(exc.row.max(initial=0)) + 1) + exc.row
             with_series = np.isin(source, source[exc.series]) & (exc.freq > 0.0)
-            for k in np.flatnonzero(with_series):
-                name = grp.device.instances[int(exc.inst[k])].name
-                book = dropped if lines[k] < 0 and exc.series[k] else kept
-                book[name] = book.get(name, 0.0) + abs(exc.value[k]) ** 2
             for k in range(len(exc.freq)):
                 line = None if lines[k] < 0 else int(lines[k])
+                if with_series[k]:
+                    name = grp.device.instances[int(exc.inst[k])].name
+                    book = dropped if line is None and exc.series[k] else kept
+                    book[name] = book.get(name, 0.0) + abs(exc.value[k]) ** 2
                 if line is None and exc.series[k]:
                     continue  # a harmonic of a PULSE/PWL series beyond the grid
                 if line is None:
