@@ -114,10 +114,11 @@ from netsim.errors import ElaborationError
 
 EPS_LITERAL = 8.854214871e-12  # the permittivity literal of ngspice's level-1 code
 DEFW = DEFL = 100e-6
-# cost model of one numpy evaluation (measured on 100- and 2000-transistor groups), used only
-# to decide when the compiled kernels pay for their ~0.7 s load (see Mosfet1._jit_table)
-NUMPY_CALL_SECONDS = 130e-6
-NUMPY_INSTANCE_SECONDS = 0.25e-6
+# cost model of one Newton iteration's numpy evaluation and limiting of a group (measured on
+# groups of 20, 200 and 2000 level-1 transistors with Meyer capacitances: 231, 322 and 1107 us),
+# used only to decide when the compiled kernels pay for their ~0.7 s load (Mosfet1._jit_table)
+NUMPY_CALL_SECONDS = 220e-6
+NUMPY_INSTANCE_SECONDS = 0.45e-6
 NUMPY_SECONDS_BEFORE_JIT = 0.5
 _ALIASES = {"vt0": "vto", "uo": "u0"}
 _SUPPORTED = {
