@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from netsim.circuit.compile import CompiledCircuit, CompiledGroup
-from netsim.devices.base import DeviceGroup, EvalContext, Evaluation
+from netsim.devices.base import DeviceGroup, EvalContext, Evaluation, Load
 
 
 @dataclass
@@ -86,6 +86,7 @@ class _Plan:
         # linear families without limiting are evaluated once per context (sources)
         self.cached = (self.dev.linear and cls.limit is DeviceGroup.limit
                        and cls.initial_point is DeviceGroup.initial_point)
+        self.fused = cls.load is not DeviceGroup.load  # the family has its own fused load
 
     def jac(self, local: np.ndarray) -> np.ndarray:
         """The kept entries of a (N, U, U) local Jacobian, in ``pos`` order."""
@@ -281,6 +282,23 @@ class Assembler:
         for j, plan in enumerate(self._evaluated):
             k, dev = plan.k, plan.dev
             xl = x_ext[plan.conn]
+            if plan.fused:
+                ld = self._fused_load(plan, xl, ctx, charges, limiting, history)
+                if ld is not None:
+                    limited = limited or ld.limited
+                    i_sel.append(j)
+                    i_val.append(ld.i.reshape(-1))
+                    g_sel.append(j)
+                    g_val.append(plan.jac(ld.di))
+                    if charges:
+                        if ld.q_inc is not None:
+                            incr_now[k] = (xl, ld.q_inc, ld.c_incr)
+                        q_sel.append(j)
+                        q_val.append(ld.q.reshape(-1))
+                        local_q.append(q_val[-1])
+                        c_sel.append(j)
+                        c_val.append(plan.jac(ld.dq))
+                    continue
             x_eval = xl
             if limiting:
                 old = self.limit_memory.get(k)
@@ -353,6 +371,22 @@ class Assembler:
                 c = c_lin.copy()
             out.q, out.c = q, c
         return out
+
+    def _fused_load(self, plan: _Plan, xl: np.ndarray, ctx: EvalContext, charges: bool,
+                    limiting: bool, history: IncrementalHistory | None) -> Load | None:
+        """The group's own fused load (DeviceGroup.load), or None for the separate steps
+        (also for SPICE's first-iteration junction point, which it does not handle)."""
+        old = None
+        if limiting:
+            old = self.limit_memory.get(plan.k)
+            if old is None and self.initial_junctions:
+                return None
+        meyer = 0 if not charges else (2 if history is None else 1)
+        entry = history.groups.get(plan.k) if meyer == 1 else None
+        ld = plan.dev.load(xl, old, ctx, entry, meyer)
+        if ld is not None and limiting:
+            self.limit_memory[plan.k] = ld.x_eval
+        return ld
 
     def initial_history(self, x: np.ndarray, ctx: EvalContext) -> IncrementalHistory:
         """History at a starting point: q_incr = C(x0) x0, as ngspice's first time step."""

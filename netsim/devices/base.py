@@ -68,6 +68,27 @@ class Evaluation:
     c_incr: np.ndarray | None = None
 
 
+@dataclass
+class Load:
+    """Result of :meth:`DeviceGroup.load`: one Newton load of a group at x (N, U), arrays
+    (N, U) and (N, U, U) as in :class:`Evaluation`.
+
+    x_eval: the (junction-limited) point the group was evaluated at; limited: x_eval is not x.
+    i, q: extrapolated linearly from x_eval to x; di, dq: at x_eval, dq with the Meyer average
+    capacitance added (transient) or the capacitance itself (AC). q_inc, c_incr: the
+    incremental Meyer charge and the capacitance at x_eval, for the transient history (None
+    when the family has none or no history was given)."""
+
+    x_eval: np.ndarray
+    limited: bool
+    i: np.ndarray
+    di: np.ndarray
+    q: np.ndarray
+    dq: np.ndarray
+    q_inc: np.ndarray | None = None
+    c_incr: np.ndarray | None = None
+
+
 @dataclass(frozen=True)
 class UnknownSpec:
     """An internal unknown of an instance: name ('branch' = the element's branch current) and
@@ -183,6 +204,16 @@ class DeviceGroup:
 
     def limit(self, x_new: np.ndarray, x_old: np.ndarray) -> np.ndarray | None:
         """Junction-limited version of x_new (..., N, U) given the previous iterate, or None."""
+        return None
+
+    def load(self, x: np.ndarray, old: np.ndarray | None, ctx: EvalContext,
+             history: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
+             meyer: int) -> Load | None:
+        """Optional fused Newton load: limiting against ``old``, evaluate, the linear
+        extrapolation and the Meyer charge treatment of ``meyer`` (0 none, 1 integrate from
+        ``history`` = (x_prev, q_prev, c_prev), 2 add the capacitance to dq) in one call; it
+        must equal what the assembler computes from :meth:`limit` and :meth:`evaluate`. x is
+        (N, U), unbatched. None (the default): the assembler does those steps itself."""
         return None
 
     def bind_transient(self, tstep: float, tstop: float) -> None:

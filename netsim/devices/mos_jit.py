@@ -35,7 +35,8 @@ MAGIC_VDS = 0.025
 
 
 def kernels() -> tuple | None:
-    """(evaluate, limit) compiled kernels, or None when numba is unavailable or disabled."""
+    """(evaluate, limit, load) compiled kernels, or None when numba is unavailable or
+    disabled."""
     global _KERNELS, _TRIED
     if _TRIED:
         return _KERNELS
@@ -48,16 +49,16 @@ def kernels() -> tuple | None:
         return None
     from netsim.devices import mos_numba
     try:  # compile (or load from numba's cache) now, where a failure can fall back cleanly
-        _smoke_test(mos_numba.evaluate, mos_numba.limit)
+        _smoke_test(mos_numba.evaluate, mos_numba.limit, mos_numba.load)
     except Exception as err:  # noqa: BLE001 - any numba failure means: use the numpy path
         warnings.warn(f"compiled MOSFET kernels unavailable ({type(err).__name__}: {err}); "
                       "using the numpy evaluation", RuntimeWarning, stacklevel=2)
         return None
-    _KERNELS = (mos_numba.evaluate, mos_numba.limit)
+    _KERNELS = (mos_numba.evaluate, mos_numba.limit, mos_numba.load)
     return _KERNELS
 
 
-def _smoke_test(evaluate, limit) -> None:
+def _smoke_test(evaluate, limit, load) -> None:
     """One call of each kernel on a single instance, with the argument types real calls use
     (so the compiled specialisation is the one the simulation needs)."""
     import numpy as np
@@ -69,3 +70,6 @@ def _smoke_test(evaluate, limit) -> None:
            np.empty((1, u, u))]
     evaluate(x, table, 0, 2, 1e-12, True, True, True, *out)
     limit(x, x, table, 0, 2, np.empty((1, u)))
+    for old in (x, np.empty((0, u))):
+        load(x, old, table, 0, 2, 1e-12, True, True, True, out[1], 1, x, x, out[1],
+             np.empty((1, u)), *out, np.empty((1, u)))

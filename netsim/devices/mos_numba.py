@@ -299,3 +299,60 @@ def limit(x_new, x_old, p, dp, sp, out):
         out[k, 3] = s + t * vbs_n
     return changed
 
+
+
+@njit
+def load(x, old, p, dp, sp, gmin, side, has_ov, has_cox, overlap, meyer, x_prev, q_prev,
+         c_prev, x_eval, i, di, q, dq, c, q_inc):
+    """One Newton load of a group, as the assembler's generic path does it in numpy steps:
+    limit x against old (an empty old: no limiting), evaluate at the limited point x_eval,
+    add the overlap stamp ``overlap`` (N, U, U) to dq when has_ov, extrapolate i and q linearly
+    back to x, and treat the Meyer capacitances c by ``meyer``: 0 leave them, 1 integrate
+    them from the history (x_prev, q_prev, c_prev): ``q_inc = q_prev + C_avg (x - x_prev)``
+    added to q and ``C_avg`` to dq, 2 add c to dq (AC). Returns True when x was limited."""
+    n, u = x.shape
+    x_eval[:, :] = x
+    limited = False
+    if old.shape[0] == n:
+        limit(x, old, p, dp, sp, x_eval)
+        worst = 0.0
+        for k in range(n):
+            for a in range(u):
+                d = abs(x_eval[k, a] - x[k, a])
+                if d > worst:
+                    worst = d
+        limited = worst > 1e-12  # limiters rebuild x arithmetically (assembly.limited_point)
+        if not limited:
+            x_eval[:, :] = x
+    evaluate(x_eval, p, dp, sp, gmin, side, has_ov, has_cox, i, di, q, dq, c)
+    for k in range(n):
+        if has_ov:
+            for a in range(u):
+                for b in range(u):
+                    dq[k, a, b] += overlap[k, a, b]
+        if limited:
+            for a in range(u):
+                si = 0.0
+                sq = 0.0
+                for b in range(u):
+                    d = x[k, b] - x_eval[k, b]
+                    si += di[k, a, b] * d
+                    sq += dq[k, a, b] * d
+                i[k, a] += si
+                q[k, a] += sq
+        if not has_cox or meyer == 0:
+            continue
+        if meyer == 2:
+            for a in range(u):
+                for b in range(u):
+                    dq[k, a, b] += c[k, a, b]
+            continue
+        for a in range(u):
+            acc = 0.0
+            for b in range(u):
+                avg = 0.5 * (c[k, a, b] + c_prev[k, a, b])
+                acc += avg * (x[k, b] - x_prev[k, b])
+                dq[k, a, b] += avg
+            q_inc[k, a] = q_prev[k, a] + acc
+            q[k, a] += q_inc[k, a]
+    return limited

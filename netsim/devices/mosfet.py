@@ -90,6 +90,7 @@ from netsim.devices.base import (
     DeviceGroup,
     EvalContext,
     Evaluation,
+    Load,
     UnknownSpec,
     register,
 )
@@ -475,7 +476,7 @@ class Mosfet1(DeviceGroup):
         """evaluate() through the compiled kernel (same expressions, see mos_jit). Leading
         batch axes are flattened into the instance axis (the parameter table repeated), so a
         batch takes the same arithmetic path as a single evaluation."""
-        (kernel, _), table = jit
+        (kernel, _, _), table = jit
         lead, (n, u) = x.shape[:-2], x.shape[-2:]
         reps = math.prod(lead)  # (np.prod of an empty shape costs ~10 us per call)
         flat = np.ascontiguousarray(x, dtype=float).reshape(reps * n, u)
@@ -496,6 +497,40 @@ class Mosfet1(DeviceGroup):
             dq += self.overlap_stamp
         c_incr = c.reshape(*lead, n, u, u) if self.has_cox else None
         return Evaluation(i=i, di=di, q=q, dq=dq, c_incr=c_incr)
+
+    def load(self, x: np.ndarray, old: np.ndarray | None, ctx: EvalContext,
+             history: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
+             meyer: int) -> Load | None:
+        """The compiled kernel's fused load (limit, evaluate, extrapolate, Meyer charges) once
+        the group uses the kernels; None before that or with series resistances (the
+        assembler then takes the separate steps)."""
+        if self.res is not None or x.ndim != 2:
+            return None
+        jit = self._jit_table(x.shape[0])
+        if jit is None:
+            return None
+        (_, _, kernel), table = jit
+        n, u = x.shape
+        x = np.ascontiguousarray(x, dtype=float)
+        old = np.empty((0, u)) if old is None else np.ascontiguousarray(old, dtype=float)
+        if meyer == 1 and self.has_cox and history is None:
+            return None  # no history to integrate from: the separate steps report it
+        if meyer != 1 or not self.has_cox:
+            x_prev = q_prev = np.empty((0, u))
+            c_prev = np.empty((0, u, u))
+        else:
+            x_prev, q_prev, c_prev = (np.ascontiguousarray(a, dtype=float) for a in history)
+        x_eval, i, q, q_inc = (np.empty((n, u)) for _ in range(4))
+        di, dq = np.empty((n, u, u)), np.empty((n, u, u))
+        c = np.empty((n, u, u)) if self.has_cox else np.empty((0, u, u))
+        overlap = self.overlap_stamp if self.overlap_caps is not None else np.empty((0, u, u))
+        limited = kernel(x, old, table, self.dp, self.sp, float(ctx.gmin),
+                         self.dep_side is not None, self.overlap_caps is not None,
+                         self.has_cox, overlap, meyer, x_prev, q_prev, c_prev, x_eval, i, di,
+                         q, dq, c, q_inc)
+        integrated = bool(self.has_cox and meyer == 1)
+        return Load(x_eval=x_eval, limited=bool(limited), i=i, di=di, q=q, dq=dq,
+                    q_inc=q_inc if integrated else None, c_incr=c if integrated else None)
 
     def limit(self, x_new: np.ndarray, x_old: np.ndarray) -> np.ndarray | None:
         """fetlim on vgs (vgd in inverse mode), limvds on vds, pnjlim on the conducting bulk
