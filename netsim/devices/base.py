@@ -147,6 +147,9 @@ class DeviceGroup:
     terminals: terminal names in netlist order (e.g. ('d', 'g', 's', 'b')).
     linear: True when i and q are linear in x and constant in time (stamped once).
     time_varying: True when evaluate depends on ctx.t (independent sources).
+    fixed_jacobian: di and dq never change, whatever x, t or the context (independent sources):
+        the assembler then stamps a time-varying linear group's Jacobian once instead of
+        comparing it at every time point.
     compact: True for families instantiated as ``N<name> nodes <model>`` where the .model type
         equals ``family`` (memristors, MTJs, spin diodes, oscillators).
     hold_in_periodic: held states also keep their DC line in harmonic balance (hysteretic
@@ -158,6 +161,7 @@ class DeviceGroup:
     terminals: ClassVar[tuple[str, ...]] = ()
     linear: ClassVar[bool] = False
     time_varying: ClassVar[bool] = False
+    fixed_jacobian: ClassVar[bool] = False
     compact: ClassVar[bool] = False
     hold_in_periodic: ClassVar[bool] = True
 

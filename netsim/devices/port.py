@@ -294,6 +294,7 @@ class Port(DeviceGroup):
     terminals = ("p", "n")
     linear = True
     time_varying = True
+    fixed_jacobian = True
 
     def __init__(self, instances: list[Instance], temp: float, tnom: float) -> None:
         super().__init__(instances, temp, tnom)

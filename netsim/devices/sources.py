@@ -353,6 +353,7 @@ class _SourceGroup(DeviceGroup):
 
     linear = True
     time_varying = True
+    fixed_jacobian = True
 
     def __init__(self, instances: list[Instance], temp: float, tnom: float) -> None:
         super().__init__(instances, temp, tnom)
