@@ -43,6 +43,11 @@ class Simulator:
         self.held_entries = np.nonzero(np.isin(cc.indices, cc.held))[0]
         self.progress = None  # optional callable(fraction) for long transients
 
+    def current_test(self, dx: np.ndarray) -> bool:
+        """SPICE's device convergence test for the Newton step dx (n,) at the present
+        tolerances (:meth:`Assembler.currents_converged`)."""
+        return self.assembler.currents_converged(dx, self.tol.reltol, self.tol.abstol)
+
     @classmethod
     def from_file(cls, path: str | Path) -> Simulator:
         from netsim.circuit.elaborate import elaborate_file

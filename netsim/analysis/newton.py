@@ -1,8 +1,9 @@
 """Newton-Raphson on ``F(x) = 0`` with SPICE's convergence test, and the tolerance set.
 
-A step converges (ngspice NIconvTest) when no device limited its junctions during the load and
+A step converges (ngspice NIconvTest) when no device limited its junctions during the load,
 every unknown moved by at most ``reltol * max(|x_new|, |x_old|) + atol`` with atol = vntol for
-voltages and abstol for currents. Failures raise nothing here: the caller decides (gmin/source
+voltages and abstol for currents, and (``currents``, SPICE's device tests) the junction devices'
+currents moved within tolerance too. Failures raise nothing here: the caller decides (gmin/source
 stepping, time-step cut) and builds the diagnostic with :func:`describe_failure`.
 """
 
@@ -67,18 +68,23 @@ def newton(
     maxiter: int,
     polish: bool = False,
     linear: bool = False,
+    currents: Callable[[np.ndarray], bool] | None = None,
 ) -> NewtonOutcome:
     """Iterate ``x <- x - J(x)^-1 F(x)``; system(x) returns (F, J_data, limited).
 
     polish: after convergence, take one more full step (static analyses: makes the answer
     independent of reltol for all practical purposes, at one extra iteration's cost).
     linear: the system is linear (F = A x + b), so one step is exact and is accepted.
+    currents: the device convergence test: currents(dx) is True when the devices' currents,
+    moved by the step dx from the last evaluation, are within tolerance
+    (:meth:`Assembler.currents_converged`).
     """
     with np.errstate(all="ignore"):  # overflow shows up as non-finite values, handled below
-        return _iterate(system, x0, solver, reltol, atol, maxiter, polish, linear)
+        return _iterate(system, x0, solver, reltol, atol, maxiter, polish, linear, currents)
 
 
-def _iterate(system, x0, solver, reltol, atol, maxiter, polish, linear) -> NewtonOutcome:
+def _iterate(system, x0, solver, reltol, atol, maxiter, polish, linear,
+             currents=None) -> NewtonOutcome:
     x = np.array(x0, dtype=float)
     residual = None
     for it in range(1, maxiter + 1):
@@ -95,7 +101,7 @@ def _iterate(system, x0, solver, reltol, atol, maxiter, polish, linear) -> Newto
         x_new = x + dx
         ok = not limited and bool(
             (np.abs(dx) <= reltol * np.maximum(np.abs(x_new), np.abs(x)) + atol).all()
-        )
+        ) and (currents is None or currents(dx))
         x = x_new
         if linear and not limited:
             return NewtonOutcome(x, True, it, residual)

@@ -89,7 +89,8 @@ def solve_op(
         if x_start is x0_fresh:  # a cold start: SPICE's first-iteration junction points
             sim.assembler.reset_limiting(initial=True)
         out = newton(static_system(sim, c, gshunt, clamp, source), x_start, sim.solver, tol.reltol,
-                     sim.atol, maxiter, polish=pol, linear=sim.assembler.is_linear)
+                     sim.atol, maxiter, polish=pol, linear=sim.assembler.is_linear,
+                     currents=sim.current_test)
         total += out.iterations
         return out
 

@@ -272,7 +272,7 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
         guess = x if len(sols) < 2 or at_breakpoint or asm.is_linear else \
             x + (x - sols[-2]) * (delta / steps[-1])
         out = newton(system, guess, sim.solver, tol.reltol, sim.atol, tol.itl4,
-                     linear=asm.is_linear)
+                     linear=asm.is_linear, currents=sim.current_test)
         iterations += out.iterations
         if not out.converged:
             rejected += 1

@@ -147,6 +147,9 @@ class DeviceGroup:
     terminals: terminal names in netlist order (e.g. ('d', 'g', 's', 'b')).
     linear: True when i and q are linear in x and constant in time (stamped once).
     time_varying: True when evaluate depends on ctx.t (independent sources).
+    current_test: SPICE's device convergence test applies (DIOconvTest, MOS1convTest): Newton
+        converges only when the terminal currents, extrapolated along di by the last step,
+        change by at most reltol * max(|i|, |i_new|) + abstol (junction devices).
     fixed_jacobian: di and dq never change, whatever x, t or the context (independent sources):
         the assembler then stamps a time-varying linear group's Jacobian once instead of
         comparing it at every time point.
@@ -162,6 +165,7 @@ class DeviceGroup:
     linear: ClassVar[bool] = False
     time_varying: ClassVar[bool] = False
     fixed_jacobian: ClassVar[bool] = False
+    current_test: ClassVar[bool] = False
     compact: ClassVar[bool] = False
     hold_in_periodic: ClassVar[bool] = True
 

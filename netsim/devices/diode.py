@@ -142,6 +142,7 @@ class Diode(DeviceGroup):
     """Vectorised SPICE diode group (see the module docstring for equations and parameters)."""
 
     family = "diode"
+    current_test = True
     terminals = ("a", "k")
 
     @classmethod

@@ -181,6 +181,7 @@ class Mosfet1(DeviceGroup):
     """Vectorised level-1 MOSFET group (see the module docstring)."""
 
     family = "mos1"
+    current_test = True
     terminals = ("d", "g", "s", "b")
 
     @classmethod
