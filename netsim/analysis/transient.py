@@ -235,7 +235,6 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
     delta = min(tstop / 100.0, tstep) / 10.0
     save_delta = delta
     at_breakpoint = True
-    after_corner = True  # until a step after a corner is accepted
     bi = 0
     rejected = 0
     last: list = [None]
@@ -249,7 +248,6 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
             at_breakpoint = False
         if at_breakpoint:
             order = 1
-            after_corner = True
             delta = min(delta, 0.1 * min(save_delta, next_bp - t))
         delta = min(delta, tmax) if fixed_step is None else delta
         hit = False
@@ -319,7 +317,7 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
                         hint="relax reltol/trtol in .options or check for discontinuous sources",
                     )
                 continue
-            if order == 1 and method != "be" and tol.maxord > 1 and not after_corner:
+            if order == 1 and method != "be" and tol.maxord > 1:
                 delta2 = min(2.0 * delta, lte_step(method, 2, *args))
                 if delta2 > 1.05 * delta:
                     new_order = 2
@@ -332,7 +330,6 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
             continue
         # accept
         order = new_order
-        after_corner = False
         t = t_new
         x = out.x
         asm.accept(hist, a_last)
