@@ -297,74 +297,29 @@ class Assembler:
         incr_now: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         tested = self._tested = []
         for j, plan in enumerate(self._evaluated):
-            k, dev = plan.k, plan.dev
             xl = x_ext[plan.conn]
-            if plan.fused:
-                ld = self._fused_load(plan, xl, ctx, charges, limiting, history)
-                if ld is not None:
-                    limited = limited or ld.limited
-                    if plan.test_rows is not None:
-                        tested.append((plan, ld.i, ld.di))
-                    i_sel.append(j)
-                    i_val.append(ld.i.reshape(-1))
-                    g_sel.append(j)
-                    g_val.append(plan.jac(ld.di))
-                    if charges:
-                        if ld.q_inc is not None:
-                            incr_now[k] = (xl, ld.q_inc, ld.c_incr)
-                        q_sel.append(j)
-                        q_val.append(ld.q.reshape(-1))
-                        local_q.append(q_val[-1])
-                        c_sel.append(j)
-                        c_val.append(plan.jac(ld.dq))
-                    continue
-            x_eval = xl
-            if limiting:
-                old = self.limit_memory.get(k)
-                if old is None and self.initial_junctions:
-                    start = dev.initial_point(xl)
-                    if start is not None:
-                        limited = True
-                        x_eval = start
-                elif old is not None:
-                    lim = limited_point(dev, xl, old)
-                    if lim is not None:
-                        limited = True
-                        x_eval = lim
-                self.limit_memory[k] = x_eval
-            ev: Evaluation = dev.evaluate(x_eval, ctx)
-            delta = xl - x_eval if x_eval is not xl else None
-            i_loc = ev.i
-            if delta is not None:
-                i_loc = i_loc + _bmv(ev.di, delta)
+            ld = self._fused_load(plan, xl, ctx, charges, limiting, history) \
+                if plan.fused else None
+            if ld is None:
+                ld = self._separate_load(plan, xl, ctx, charges, limiting, history)
+            limited = limited or ld.limited
             if plan.test_rows is not None:
-                tested.append((plan, i_loc, ev.di))
+                tested.append((plan, ld.i, ld.di))
             i_sel.append(j)
-            i_val.append(i_loc.reshape(-1))
+            i_val.append(ld.i.reshape(-1))
             g_sel.append(j)
-            g_val.append(plan.jac(ev.di))
+            g_val.append(plan.jac(ld.di))
             if not charges:
                 continue
-            q_loc, dq_loc = ev.q, ev.dq
-            if ev.c_incr is not None:
-                if history is not None:
-                    x_prev, q_prev, c_prev = history.groups[k]
-                    c_avg = 0.5 * (ev.c_incr + c_prev)
-                    q_inc = q_prev + _bmv(c_avg, xl - x_prev)
-                    incr_now[k] = (xl, q_inc, ev.c_incr)
-                    q_loc = q_inc if q_loc is None else q_loc + q_inc
-                    dq_loc = c_avg if dq_loc is None else dq_loc + c_avg
-                else:
-                    dq_loc = ev.c_incr if dq_loc is None else dq_loc + ev.c_incr
-            if q_loc is not None:
-                if delta is not None and ev.dq is not None:
-                    q_loc = q_loc + _bmv(ev.dq, delta)
+            if ld.q_inc is not None:
+                incr_now[plan.k] = (xl, ld.q_inc, ld.c_incr)
+            if ld.q is not None:
                 q_sel.append(j)
-                q_val.append(q_loc.reshape(-1))
+                q_val.append(ld.q.reshape(-1))
                 local_q.append(q_val[-1])
-            if dq_loc is not None:
+            if ld.dq is not None:
                 c_sel.append(j)
-                c_val.append(plan.jac(dq_loc))
+                c_val.append(plan.jac(ld.dq))
 
         g_lin, c_lin, g_mv, c_mv, i0, q0 = self._linear_terms(ctx, charges)
         i_idx, g_pos, q_idx, c_pos = self._indices(tuple(i_sel), tuple(g_sel), tuple(q_sel),
@@ -408,6 +363,49 @@ class Assembler:
             if np.any((np.abs(step) > bound) & plan.test_rows):
                 return False
         return True
+
+    def _separate_load(self, plan: _Plan, xl: np.ndarray, ctx: EvalContext, charges: bool,
+                       limiting: bool, history: IncrementalHistory | None) -> Load:
+        """One group's load in separate steps: limiting (SPICE's first-iteration point at a
+        cold start), evaluate, the linear extrapolation to xl and the incremental (Meyer)
+        charges; q and dq are None without ``charges``."""
+        k, dev = plan.k, plan.dev
+        x_eval = xl
+        limited = False
+        if limiting:
+            old = self.limit_memory.get(k)
+            if old is None and self.initial_junctions:
+                start = dev.initial_point(xl)
+                if start is not None:
+                    limited = True
+                    x_eval = start
+            elif old is not None:
+                lim = limited_point(dev, xl, old)
+                if lim is not None:
+                    limited = True
+                    x_eval = lim
+            self.limit_memory[k] = x_eval
+        ev: Evaluation = dev.evaluate(x_eval, ctx)
+        delta = xl - x_eval if limited else None
+        i_loc = ev.i if delta is None else ev.i + _bmv(ev.di, delta)
+        ld = Load(x_eval=x_eval, limited=limited, i=i_loc, di=ev.di, q=None, dq=None)
+        if not charges:
+            return ld
+        q_loc, dq_loc = ev.q, ev.dq
+        if ev.c_incr is not None:
+            if history is not None:
+                x_prev, q_prev, c_prev = history.groups[k]
+                c_avg = 0.5 * (ev.c_incr + c_prev)
+                ld.q_inc = q_prev + _bmv(c_avg, xl - x_prev)
+                ld.c_incr = ev.c_incr
+                q_loc = ld.q_inc if q_loc is None else q_loc + ld.q_inc
+                dq_loc = c_avg if dq_loc is None else dq_loc + c_avg
+            else:
+                dq_loc = ev.c_incr if dq_loc is None else dq_loc + ev.c_incr
+        if q_loc is not None and delta is not None and ev.dq is not None:
+            q_loc = q_loc + _bmv(ev.dq, delta)
+        ld.q, ld.dq = q_loc, dq_loc
+        return ld
 
     def _fused_load(self, plan: _Plan, xl: np.ndarray, ctx: EvalContext, charges: bool,
                     limiting: bool, history: IncrementalHistory | None) -> Load | None:

@@ -75,7 +75,8 @@ class Load:
 
     x_eval: the (junction-limited) point the group was evaluated at; limited: x_eval is not x.
     i, q: extrapolated linearly from x_eval to x; di, dq: at x_eval, dq with the Meyer average
-    capacitance added (transient) or the capacitance itself (AC). q_inc, c_incr: the
+    capacitance added (transient) or the capacitance itself (AC); q and dq are None when the
+    load has no charges. q_inc, c_incr: the
     incremental Meyer charge and the capacitance at x_eval, for the transient history (None
     when the family has none or no history was given)."""
 
@@ -83,8 +84,8 @@ class Load:
     limited: bool
     i: np.ndarray
     di: np.ndarray
-    q: np.ndarray
-    dq: np.ndarray
+    q: np.ndarray | None
+    dq: np.ndarray | None
     q_inc: np.ndarray | None = None
     c_incr: np.ndarray | None = None
 

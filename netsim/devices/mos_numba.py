@@ -300,7 +300,6 @@ def limit(x_new, x_old, p, dp, sp, out):
     return changed
 
 
-
 @njit
 def load(x, old, p, dp, sp, gmin, side, has_ov, has_cox, overlap, meyer, x_prev, q_prev,
          c_prev, x_eval, i, di, q, dq, c, q_inc):
