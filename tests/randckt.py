@@ -11,10 +11,18 @@ exactly one operating point that both can find. Well-posedness is built in, not 
   G outputs and capacitors are always in parallel with that resistive tree).
 * **No V/L/E loops.** Voltage sources, inductors and E outputs are only placed on node pairs that
   a union-find over such elements (ground included) still sees as disconnected.
-* **Bounded nonlinear currents.** Each diode and each MOSFET drain hangs on its own "protected"
-  node: reached only through a series resistor of at least 1 kOhm and never touched by a V, L or
-  E, so no junction can be forward biased by a stiff source. MOSFET bulks sit on their source
-  (or, for NMOS with a floating-enough source, on ground for the body effect).
+* **Bounded nonlinear currents.** Each diode and each MOSFET channel hangs on its own
+  "protected" node: reached only through a series resistor of at least 1 kOhm and never touched
+  by a V, L or E, so no junction can be forward biased by a stiff source.
+* **Reverse-biased MOSFET bulks.** A MOSFET's other channel terminal and its return resistor sit
+  on two "rails" ``top`` > ``other``, nodes whose DC difference is fixed by V sources and
+  inductors (e.g. the stage supply over ground). NMOS: drain on the protected node fed from
+  ``top``, source and bulk on ``other``; or, for the body effect, a source follower (drain on
+  ``top``, source on the protected node loaded down to ``other``, bulk on ``other``). PMOS:
+  source and bulk on ``top``, drain on the protected node loaded down to ``other``. No current
+  source or G output touches a protected MOSFET node, so (maximum principle) its voltage stays
+  between ``other`` and ``top`` at every operating and sweep point: no bulk junction is forward
+  biased, and an NMOS (PMOS) never runs with its drain below (above) its source.
 * Within one stage the Jacobian is a column-diagonally-dominant matrix with non-positive
   off-diagonals (resistors, diodes, MOSFET channels with fixed gates) with voltage-source
   constraints merged in, so the operating point is unique.
@@ -372,7 +380,9 @@ def circuits(
                 c, d = draw(st.sampled_from(sense_pairs))
                 b.vcvs(x, y, c, d, draw(st.sampled_from(E_GAINS)))
 
-        # protected nodes: diodes and MOSFET drains behind >= 1k
+        # protected nodes: diodes and MOSFET channels behind >= 1k
+        rails = _rail_potentials(b.elements)
+        channel_nodes: set[str] = set()  # protected nodes of MOSFETs: no I or G on them
         for node in protected:
             if supply is None:
                 top = draw(st.sampled_from(regular))
@@ -381,10 +391,15 @@ def circuits(
             other = _pick(draw, [g for g in gnd_reg if g != top], 1)
             rser = draw(st.sampled_from(RSER_VALUES))
             device = draw(st.sampled_from(("d", "n", "n", "p", "p") if stage > 0 else ("d",)))
-            if device == "p":  # PMOS: source on `top`, drain load down to `other`
+            if device != "d" and not _rail_above(rails, top, other):
+                # a MOSFET needs `top` held above `other` by V sources / inductors, so that its
+                # channel node, which lies between them, keeps every bulk junction reverse biased
+                top, other = _pick(draw, _rail_pairs(rails, regular, gnd_reg, supply), 2)
+            follower = device == "n" and draw(st.integers(0, 7)) == 0  # body effect
+            if device == "p" or follower:  # channel node loaded down to `other`
                 b.resistor(node, other, rser)
                 b.rpath[node] = b.rpath[other] + rser
-            else:  # diode or NMOS: fed from `top` through the series resistor
+            else:  # diode or common-source NMOS: fed from `top` through the series resistor
                 b.resistor(top, node, rser)
                 b.rpath[node] = b.rpath[top] + rser
             if device == "d":
@@ -398,20 +413,23 @@ def circuits(
                 else:
                     b.diode(other, node, model, area)
             else:
+                channel_nodes.add(node)
                 # a grounded gate turns a PMOS fully on (and an NMOS off)
                 gate = draw(st.sampled_from(earlier if device == "n" else [*earlier, "0"]))
                 w = draw(st.sampled_from(W_VALUES))
                 ln = draw(st.sampled_from(L_CH_VALUES))
-                if device == "n":
-                    bulk = other
-                    if other != "0" and b.uf.find(other) != b.uf.find("0") and draw(st.booleans()):
-                        bulk = "0"  # body effect
+                if follower:  # drain on the `top` rail, source on the node, bulk on `other`
                     model = draw(st.sampled_from(NMOS_MODELS))
-                    b.mosfet(node, gate, other, bulk, model, w, ln)
-                else:
+                    b.mosfet(top, gate, node, other, model, w, ln)
+                elif device == "n":  # drain on the node, source and bulk on `other`
+                    model = draw(st.sampled_from(NMOS_MODELS))
+                    b.mosfet(node, gate, other, other, model, w, ln)
+                else:  # PMOS: source and bulk on `top`, drain on the node
                     b.mosfet(node, gate, top, top, draw(st.sampled_from(PMOS_MODELS)), w, ln)
             if draw(st.integers(0, 3)) == 0:
-                b.resistor(node, "0", draw(st.sampled_from(RSER_VALUES)))
+                # a MOSFET's channel node must stay between its rails: return to `other`
+                low = other if device != "d" else "0"
+                b.resistor(node, low, draw(st.sampled_from(RSER_VALUES)))
 
         everyone = ["0", *regular, *protected]
         all_pairs = [(x, y) for i, x in enumerate(everyone) for y in everyone[i + 1 :]]
@@ -425,14 +443,16 @@ def circuits(
         for _ in range(draw(st.integers(0, 3))):  # capacitors
             x, y = draw(st.sampled_from(all_pairs))
             b.capacitor(x, y, draw(st.sampled_from(C_VALUES)))
+        # no current source or VCCS may push a MOSFET channel node past its rails
+        inject_pairs = [p for p in all_pairs if not channel_nodes.intersection(p)]
         for _ in range(draw(st.integers(0, 2))):  # current sources
-            x, y = draw(st.sampled_from(all_pairs))
+            x, y = draw(st.sampled_from(inject_pairs))
             bound = min(I_MAX, DROP_MAX / (b.rpath[x] + b.rpath[y]))
             frac = draw(st.sampled_from(FRACTIONS)) * draw(st.sampled_from((1, -1)))
             b.isource(x, y, float(f"{frac * bound:.3g}"))
         if stage > 0:
             for _ in range(draw(st.integers(0, 2))):  # VCCS
-                x, y = draw(st.sampled_from(all_pairs))
+                x, y = draw(st.sampled_from(inject_pairs))
                 c, d = draw(st.sampled_from(sense_pairs))
                 bound = 0.5 / (b.rpath[x] + b.rpath[y])
                 frac = draw(st.sampled_from(FRACTIONS)) * draw(st.sampled_from((1, -1)))
@@ -546,6 +566,55 @@ def circuits(
         ac_source=ac_src.lower() if ac_src else None,
         pulse_source=pulse_src.lower() if pulse_src else None,
     )
+
+
+def _rail_potentials(
+    elements: list[tuple[str, tuple[str, ...], float]],
+) -> dict[str, tuple[str, float]]:
+    """DC potential of every node held by V sources and inductors: node -> (root, volts above
+    root). Nodes sharing a root differ by a fixed voltage (the V/L graph is a forest)."""
+    adj: dict[str, list[tuple[str, float]]] = {}
+    for kind, pins, val in elements:
+        if kind in "vl":
+            a, c = pins[0], pins[1]
+            drop = val if kind == "v" else 0.0  # V: v(a) - v(c) = val; L: a DC short
+            adj.setdefault(a, []).append((c, -drop))
+            adj.setdefault(c, []).append((a, drop))
+    pots: dict[str, tuple[str, float]] = {}
+    for root in sorted(adj):
+        if root in pots:
+            continue
+        pots[root] = (root, 0.0)
+        todo = [root]
+        while todo:
+            x = todo.pop()
+            for y, step in adj[x]:
+                if y not in pots:
+                    pots[y] = (root, pots[x][1] + step)
+                    todo.append(y)
+    return pots
+
+
+def _rail_above(rails: dict[str, tuple[str, float]], top: str, other: str) -> bool:
+    """True if V sources / inductors hold ``top`` strictly above ``other`` at DC."""
+    return (
+        top in rails
+        and other in rails
+        and rails[top][0] == rails[other][0]
+        and rails[top][1] - rails[other][1] > 1e-9
+    )
+
+
+def _rail_pairs(
+    rails: dict[str, tuple[str, float]], regular: list[str], gnd_reg: list[str], supply: str | None
+) -> list[tuple[str, str]]:
+    """(top, other) pairs for a MOSFET: ``top`` a regular node held above ``other``; the stage
+    supply over ground first (it always qualifies: supplies are positive)."""
+    pairs = [(t, o) for t in regular for o in gnd_reg if _rail_above(rails, t, o)]
+    if supply is not None and (supply, "0") in pairs:
+        pairs.remove((supply, "0"))
+        pairs.insert(0, (supply, "0"))
+    return pairs
 
 
 def linear_modes(elements: list[tuple[str, tuple[str, ...], float]]) -> np.ndarray:
