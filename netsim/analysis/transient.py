@@ -86,8 +86,8 @@ class InterpolationControl:
     smaller of the last second divided difference and the mean of the last two, which cancels
     the step-to-step
     alternation the trapezoidal rule leaves on capacitor currents (it does not shrink with
-    the step, so it must not drive it). Steps are never cut below ``floor`` (tmax / 100): a
-    jump in a quantity cannot be resolved by smaller steps."""
+    the step, so it must not drive it). Steps are never cut below ``floor`` (tmax / 500, see
+    docs/numerics.md): a jump in a quantity cannot be resolved by smaller steps."""
 
     def __init__(self, cc, tol, x0: np.ndarray, floor: float) -> None:
         self.rows = np.nonzero(cc.public)[0]
@@ -226,7 +226,7 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
     # groups whose family reacts to accepted points (the base class does nothing)
     accepting = [grp for grp in sim.compiled.groups
                  if getattr(grp.device.accept, "__func__", None) is not DeviceGroup.accept]
-    interp = InterpolationControl(sim.compiled, tol, x, 0.01 * tmax)
+    interp = InterpolationControl(sim.compiled, tol, x, 0.002 * tmax)
     times, sols = [0.0], [x]  # every accepted time; the last three accepted points
     rows = RowBuffer(x)  # every accepted point, for the result
     qs, qdots, steps = [q], [qdot], []
