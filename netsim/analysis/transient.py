@@ -75,6 +75,11 @@ def _apply_capacitor_ic(sim, x0: np.ndarray, q0: np.ndarray) -> None:
                 q0[m] -= dq
 
 
+# the reported-point controls never cut a step below tmax / 100, except the first step after a
+# source corner, which may go down to this fraction of tmax (docs/numerics.md)
+CORNER_FLOOR = 0.002
+
+
 class InterpolationControl:
     """Keeps straight lines between reported points within ``reltol / 2`` of each reported
     quantity's range seen so far (plus a floor of 10 vntol or 1000 abstol): the waveform as
@@ -86,8 +91,9 @@ class InterpolationControl:
     smaller of the last second divided difference and the mean of the last two, which cancels
     the step-to-step
     alternation the trapezoidal rule leaves on capacitor currents (it does not shrink with
-    the step, so it must not drive it). Steps are never cut below ``floor`` (tmax / 500, see
-    docs/numerics.md): a jump in a quantity cannot be resolved by smaller steps."""
+    the step, so it must not drive it). Steps are never cut below ``floor`` (tmax / 100; the
+    first step after a corner: CORNER_FLOOR, see docs/numerics.md): a jump in a quantity cannot
+    be resolved by smaller steps."""
 
     def __init__(self, cc, tol, x0: np.ndarray, floor: float) -> None:
         self.rows = np.nonzero(cc.public)[0]
@@ -115,13 +121,16 @@ class InterpolationControl:
         worst = float(np.max(curvature / tol)) if r.size else 0.0
         return (float(np.sqrt(8.0 / worst)) if worst > 0.0 else np.inf), second
 
-    def check(self, sols, steps, x_new: np.ndarray, delta: float) -> float | None:
-        """A smaller step to retry with, or None when the step is acceptable."""
-        if len(sols) < 2 or delta <= self.floor * 1.0001:
+    def check(self, sols, steps, x_new: np.ndarray, delta: float,
+              floor: float | None = None) -> float | None:
+        """A smaller step to retry with, or None when the step is acceptable; ``floor``
+        replaces the usual one for this step."""
+        floor = self.floor if floor is None else floor
+        if len(sols) < 2 or delta <= floor * 1.0001:
             return None
         allowed, _ = self.allowed(sols[-2], sols[-1], x_new, steps[-1], delta, self.previous)
         if allowed < 0.9 * delta:
-            return max(allowed, self.floor)
+            return max(allowed, floor)
         # an onset much faster than the step (exponential turn-on of a junction) hides from
         # three-point curvature: catch a quantity leaving rest within one long step
         r = self.rows
@@ -131,7 +140,7 @@ class InterpolationControl:
             + self.abs_floor
         change_prev = np.abs(x1 - x2)
         onset = (change > 4.0 * tol) & (change_prev < tol)
-        return max(0.25 * delta, self.floor) if np.any(onset) else None
+        return max(0.25 * delta, floor) if np.any(onset) else None
 
     def accept(self, sols, steps) -> float:
         """Register the accepted point sols[-1]; return the cap on the next step."""
@@ -226,7 +235,7 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
     # groups whose family reacts to accepted points (the base class does nothing)
     accepting = [grp for grp in sim.compiled.groups
                  if getattr(grp.device.accept, "__func__", None) is not DeviceGroup.accept]
-    interp = InterpolationControl(sim.compiled, tol, x, 0.002 * tmax)
+    interp = InterpolationControl(sim.compiled, tol, x, 0.01 * tmax)
     times, sols = [0.0], [x]  # every accepted time; the last three accepted points
     rows = RowBuffer(x)  # every accepted point, for the result
     qs, qdots, steps = [q], [qdot], []
@@ -235,6 +244,7 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
     delta = min(tstop / 100.0, tstep) / 10.0
     save_delta = delta
     at_breakpoint = True
+    first_after_corner = True  # until the first step after a corner is accepted
     bi = 0
     rejected = 0
     last: list = [None]
@@ -248,6 +258,7 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
             at_breakpoint = False
         if at_breakpoint:
             order = 1
+            first_after_corner = True
             delta = min(delta, 0.1 * min(save_delta, next_bp - t))
         delta = min(delta, tmax) if fixed_step is None else delta
         hit = False
@@ -322,7 +333,8 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
                 if delta2 > 1.05 * delta:
                     new_order = 2
                     new_delta = delta2
-        retry = None if fixed_step is not None else interp.check(sols, steps, out.x, delta)
+        retry = None if fixed_step is not None else interp.check(
+            sols, steps, out.x, delta, CORNER_FLOOR * tmax if first_after_corner else None)
         if retry is not None:
             rejected += 1
             delta = retry
@@ -330,6 +342,7 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
             continue
         # accept
         order = new_order
+        first_after_corner = False
         t = t_new
         x = out.x
         asm.accept(hist, a_last)
