@@ -573,13 +573,18 @@ def _rail_potentials(
 ) -> dict[str, tuple[str, float]]:
     """DC potential of every node held by V sources and inductors: node -> (root, volts above
     root). Nodes sharing a root differ by a fixed voltage (the V/L graph is a forest)."""
+    # V: v(a) - v(c) = val; L: a DC short
+    return fixed_potentials([(pins[0], pins[1], val if kind == "v" else 0.0)
+                             for kind, pins, val in elements if kind in "vl"])
+
+
+def fixed_potentials(ties: list[tuple[str, str, float]]) -> dict[str, tuple[str, float]]:
+    """node -> (root, volts above root) for nodes tied by fixed DC drops ``(a, c, v(a) - v(c))``
+    (a forest: each tree's root sits at 0)."""
     adj: dict[str, list[tuple[str, float]]] = {}
-    for kind, pins, val in elements:
-        if kind in "vl":
-            a, c = pins[0], pins[1]
-            drop = val if kind == "v" else 0.0  # V: v(a) - v(c) = val; L: a DC short
-            adj.setdefault(a, []).append((c, -drop))
-            adj.setdefault(c, []).append((a, drop))
+    for a, c, drop in ties:
+        adj.setdefault(a, []).append((c, -drop))
+        adj.setdefault(c, []).append((a, drop))
     pots: dict[str, tuple[str, float]] = {}
     for root in sorted(adj):
         if root in pots:

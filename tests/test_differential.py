@@ -497,26 +497,9 @@ def _find(parent: dict[str, str], x: str) -> str:
 def _rail_potentials(cards: list[list[str]], swept: set[str]) -> dict[str, tuple[str, float]]:
     """node -> (root, DC volts above root) for nodes tied together by V sources (their ``DC``
     value; ``swept`` sources excluded) and inductors."""
-    adj: dict[str, list[tuple[str, float]]] = {}
-    for tok in cards:
-        if tok[0][0] in "vl" and tok[0] not in swept:
-            a, b = tok[1], tok[2]
-            drop = ngspice_live.parse_spice_number(tok[4]) if tok[0][0] == "v" else 0.0
-            adj.setdefault(a, []).append((b, -drop))
-            adj.setdefault(b, []).append((a, drop))
-    pots: dict[str, tuple[str, float]] = {}
-    for root in adj:
-        if root in pots:
-            continue
-        pots[root] = (root, 0.0)
-        todo = [root]
-        while todo:
-            x = todo.pop()
-            for y, step in adj[x]:
-                if y not in pots:
-                    pots[y] = (root, pots[x][1] + step)
-                    todo.append(y)
-    return pots
+    return randckt.fixed_potentials([
+        (tok[1], tok[2], ngspice_live.parse_spice_number(tok[4]) if tok[0][0] == "v" else 0.0)
+        for tok in cards if tok[0][0] in "vl" and tok[0] not in swept])
 
 
 def mos_bias_violations(netlist: str) -> list[str]:
