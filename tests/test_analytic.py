@@ -156,3 +156,26 @@ C3 3 4 {c3}
     v1 = np.array([source(tt) for tt in t])
     i_exact = -((v1 - exact[:, 0]) / r3 + (v1 - exact[:, 1]) / r4)
     assert np.max(np.abs(i - i_exact)) < 2e-3 * np.ptp(i_exact)
+
+
+def test_first_step_after_a_corner_resolves_a_time_constant_far_below_tmax() -> None:
+    """A 100 ps RC behind 20 ns ramps with tmax = 20 ns: the first step after the ramp's end
+    must resolve a time constant of tmax / 200 (below the reported-point controls' floor; the
+    split-step check may go further). Closed form: the ramp current C * slope has settled when
+    the ramp ends and decays as exp(-t / RC)."""
+    r, c, slope = 100.0, 1e-12, 5.25 / 20e-9
+    res = netsim.run_text(f"""RC far faster than tmax
+V1 1 0 PULSE(0.25 -5 100n 20n 20n 500n 1u)
+R1 1 2 {r}
+C1 2 0 {c}
+.tran 20n 2u
+.end
+""")
+    t, i = res.tran["time"], res.tran["i(v1)"]
+    tau = r * c
+    for corner in (120e-9, 1120e-9):  # the falling ramp's end, in two periods
+        after = (t >= corner) & (t < corner + 10 * tau)
+        assert np.count_nonzero(after) >= 3
+        # i(v1) flows through the source from + to -: -C dV/dt, positive on a falling ramp
+        exact = c * slope * np.exp(-(t[after] - corner) / tau)
+        assert np.max(np.abs(i[after] - exact)) < 5e-3 * c * slope

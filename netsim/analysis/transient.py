@@ -7,7 +7,7 @@ accept a step when the local truncation error allows at least 0.9 of it, grow by
 raise the order to 2 when the order-2 estimate allows more than 1.05x, cut the step by 8 and
 fall back to order 1 when Newton fails (itl4 iterations), and stop with a diagnostic when the
 step falls below 1e-11 tmax. tmax defaults to min(tstep, (tstop - tstart) / 50) as in ngspice.
-Beyond ngspice, the first step after a corner is also checked by step doubling
+Beyond ngspice, the steps after a corner are also checked by step doubling
 (:func:`split_step_ratio`), and reported points are kept faithful to straight-line reading
 (:class:`InterpolationControl`); docs/numerics.md has the measurements.
 Every accepted time point is reported (no interpolation), from tstart on.
@@ -82,6 +82,9 @@ def _apply_capacitor_ic(sim, x0: np.ndarray, q0: np.ndarray) -> None:
 # the reported-point controls never cut a step below tmax / 100, except the first step after a
 # source corner, which may go down to this fraction of tmax (docs/numerics.md)
 CORNER_FLOOR = 0.002
+# the step-doubling check of that step measures its actual error (a jump, which smaller steps
+# cannot resolve, passes it), so it may cut much further
+SPLIT_FLOOR = 1e-5
 
 
 class InterpolationControl:
@@ -165,22 +168,32 @@ class InterpolationControl:
         return max(allowed, self.floor)
 
 
-def split_step_ratio(sim, hist, t: float, delta: float, x: np.ndarray, q: np.ndarray,
-                     x_full: np.ndarray, tol: np.ndarray, rows: np.ndarray) -> float | None:
-    """Error of the backward-Euler step x_full (t -> t + delta) over its tolerance ``tol``
-    (per entry of ``rows``), estimated by step doubling: the same step taken as two halves
-    from (x, q) at t. Backward Euler's local error grows as h^2, so the full step is off by
-    about 2 |x_full - x_halves|. None when a half step does not converge.
+# steps after a corner checked by step doubling: until one reaches the interpolation control's
+# floor (above it that control sees the modes the corner excited), at most this many
+SPLIT_WINDOW = 30
 
-    Used on the first step after a source corner, where the divided-difference truncation
-    estimate reaches back across the corner (a time constant much shorter than the steps before
-    the corner is invisible to it) and the three-point curvature spans the kink."""
+
+def split_step_ratio(sim, hist, method: str, order: int, t: float, delta: float,
+                     x: np.ndarray, history: tuple, x_full: np.ndarray, tol: np.ndarray,
+                     rows: np.ndarray) -> float | None:
+    """Error of the step x_full (t -> t + delta, ``method`` at ``order``) over its tolerance
+    ``tol`` (per entry of ``rows``), estimated by step doubling: the same step taken as two
+    halves from x at t. The local error grows as h^p (p = order + 1), so the full step is off
+    by about |x_full - x_halves| / (1 - 2^(1-p)). None when a half step does not converge.
+
+    history: (q1, q2, qdot1, h1), the integration history at t as the full step used it.
+
+    Used on the steps after a source corner while they are below the interpolation control's
+    floor: the divided-difference truncation estimate of the first one reaches back across the
+    corner, and SPICE's charge-relative tolerance is lax on the currents of a mode much faster
+    than the steps before the corner, which then decays under growing steps."""
     asm = sim.assembler
     own = IncrementalHistory(dict(hist.groups))  # the Meyer charges advance on a copy
+    q1, q2, qdot1, h1 = history
     h = 0.5 * delta
     xv = x
     for k, guess in ((1, 0.5 * (x + x_full)), (2, x_full)):
-        a0, b = 1.0 / h, -q / h
+        a0, b = coefficients(method, order, h, h1, q1, q2, qdot1)
         ctx = sim.ctx(t + k * h)
         last: list = [None]
 
@@ -194,10 +207,12 @@ def split_step_ratio(sim, hist, t: float, delta: float, x: np.ndarray, q: np.nda
         if not out.converged:
             return None
         a_last, x_last = last[0]
-        q = a_last.q + asm.matvec(a_last.c, out.x - x_last)
+        q_mid = a_last.q + asm.matvec(a_last.c, out.x - x_last)
         asm.accept(own, a_last)
+        q1, q2, qdot1, h1 = q_mid, q1, a0 * q_mid + b, h
         xv = out.x
-    error = 2.0 * np.abs(x_full[rows] - xv[rows])
+    p = order + 1
+    error = np.abs(x_full[rows] - xv[rows]) / (1.0 - 2.0 ** (1 - p))
     return float(np.max(error / tol)) if rows.size else 0.0
 
 
@@ -284,6 +299,7 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
                  if getattr(grp.device.accept, "__func__", None) is not DeviceGroup.accept]
     interp = InterpolationControl(sim.compiled, tol, x, 0.01 * tmax)
     corner_floor = CORNER_FLOOR * tmax
+    split_floor = SPLIT_FLOOR * tmax
     times, sols = [0.0], [x]  # every accepted time; the last three accepted points
     rows = RowBuffer(x)  # every accepted point, for the result
     qs, qdots, steps = [q], [qdot], []
@@ -293,6 +309,7 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
     save_delta = delta
     at_breakpoint = True
     first_after_corner = True  # until the first step after a corner is accepted
+    split_left = SPLIT_WINDOW  # steps after the corner still checked by step doubling
     bi = 0
     rejected = 0
     last: list = [None]
@@ -307,6 +324,7 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
         if at_breakpoint:
             order = 1
             first_after_corner = True
+            split_left = SPLIT_WINDOW
             delta = min(delta, 0.1 * min(save_delta, next_bp - t))
         delta = min(delta, tmax) if fixed_step is None else delta
         hit = False
@@ -383,14 +401,16 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
                     new_delta = delta2
         retry = None if fixed_step is not None else interp.check(
             sols, steps, out.x, delta, corner_floor if first_after_corner else None)
-        if retry is None and first_after_corner and fixed_step is None and order == 1 \
-                and delta > corner_floor * 1.0001:
-            ratio = split_step_ratio(sim, hist, t, delta, x, qs[-1], out.x,
+        if retry is None and split_left > 0 and fixed_step is None \
+                and delta > split_floor * 1.0001:
+            ratio = split_step_ratio(sim, hist, method, order, t, delta, x,
+                                     (qs[-1], q2, qdots[-1], h1), out.x,
                                      interp.tolerance(out.x), interp.rows)
             if ratio is None:
-                retry = max(0.5 * delta, corner_floor)
-            elif ratio > 1.0:  # local error ~ h^2
-                retry = max(min(0.9 / np.sqrt(ratio), 0.5) * delta, corner_floor)
+                retry = max(0.5 * delta, split_floor)
+            elif ratio > 1.0:  # local error ~ h^(order + 1)
+                retry = max(min(0.9 * ratio ** (-1.0 / (order + 1)), 0.5) * delta,
+                            split_floor)
         if retry is not None:
             rejected += 1
             delta = retry
@@ -399,6 +419,7 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
         # accept
         order = new_order
         first_after_corner = False
+        split_left = 0 if delta >= interp.floor else split_left - 1
         t = t_new
         x = out.x
         asm.accept(hist, a_last)
