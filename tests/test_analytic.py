@@ -158,7 +158,8 @@ C3 3 4 {c3}
     assert np.max(np.abs(i - i_exact)) < 2e-3 * np.ptp(i_exact)
 
 
-def test_first_step_after_a_corner_resolves_a_time_constant_far_below_tmax() -> None:
+@pytest.mark.parametrize("method", ["trap", "gear"])
+def test_first_step_after_a_corner_resolves_a_time_constant_far_below_tmax(method: str) -> None:
     """A 100 ps RC behind 20 ns ramps with tmax = 20 ns: the first step after the ramp's end
     must resolve a time constant of tmax / 200 (below the reported-point controls' floor; the
     split-step check may go further). Closed form: the ramp current C * slope has settled when
@@ -168,6 +169,7 @@ def test_first_step_after_a_corner_resolves_a_time_constant_far_below_tmax() -> 
 V1 1 0 PULSE(0.25 -5 100n 20n 20n 500n 1u)
 R1 1 2 {r}
 C1 2 0 {c}
+.options method={method}
 .tran 20n 2u
 .end
 """)
