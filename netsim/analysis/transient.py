@@ -168,6 +168,28 @@ class InterpolationControl:
         return max(allowed, self.floor)
 
 
+def solve_time_point(sim, guess: np.ndarray, ctx, a0: float, b: np.ndarray,
+                     history: IncrementalHistory):
+    """Newton on the time-point residual ``i(x) + a0 q(x) + b`` from ``guess``: (outcome,
+    assembly of the last evaluation, charges carried to the outcome's x along their Jacobian
+    (exact for linear charges: the last load was at the iterate before Newton's final
+    update))."""
+    asm = sim.assembler
+    last: list = [None]
+
+    def system(xv):
+        a = asm.assemble(xv, ctx, charges=True, history=history)
+        last[0] = (a, xv)
+        return a.i + a0 * a.q + b, a.g + a0 * a.c, a.limited
+
+    out = newton(system, guess, sim.solver, sim.tol.reltol, sim.atol, sim.tol.itl4,
+                 linear=asm.is_linear, currents=sim.current_test)
+    if last[0] is None:
+        return out, None, None
+    a_last, x_last = last[0]
+    return out, a_last, a_last.q + asm.matvec(a_last.c, out.x - x_last)
+
+
 # steps after a corner checked by step doubling: until one reaches the interpolation control's
 # floor (above it that control sees the modes the corner excited), at most this many
 SPLIT_WINDOW = 30
@@ -194,20 +216,9 @@ def split_step_ratio(sim, hist, method: str, order: int, t: float, delta: float,
     xv = x
     for k, guess in ((1, 0.5 * (x + x_full)), (2, x_full)):
         a0, b = coefficients(method, order, h, h1, q1, q2, qdot1)
-        ctx = sim.ctx(t + k * h)
-        last: list = [None]
-
-        def system(xi, a0=a0, b=b, ctx=ctx, last=last):
-            a = asm.assemble(xi, ctx, charges=True, history=own)
-            last[0] = (a, xi)
-            return a.i + a0 * a.q + b, a.g + a0 * a.c, a.limited
-
-        out = newton(system, guess, sim.solver, sim.tol.reltol, sim.atol, sim.tol.itl4,
-                     linear=asm.is_linear, currents=sim.current_test)
+        out, a_last, q_mid = solve_time_point(sim, guess, sim.ctx(t + k * h), a0, b, own)
         if not out.converged:
             return None
-        a_last, x_last = last[0]
-        q_mid = a_last.q + asm.matvec(a_last.c, out.x - x_last)
         asm.accept(own, a_last)
         q1, q2, qdot1, h1 = q_mid, q1, a0 * q_mid + b, h
         xv = out.x
@@ -312,7 +323,6 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
     split_left = SPLIT_WINDOW  # steps after the corner still checked by step doubling
     bi = 0
     rejected = 0
-    last: list = [None]
 
     while t < tstop * (1.0 - 1e-12):
         while bi < len(bps) and bps[bi] <= t + delmin:
@@ -338,18 +348,10 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
         h1 = steps[-1] if steps else delta
         q2 = qs[-2] if len(qs) > 1 else qs[-1]
         a0, b = coefficients(method, order, delta, h1, qs[-1], q2, qdots[-1])
-        ctx = sim.ctx(t_new)
-
-        def system(xv, a0=a0, b=b, ctx=ctx):
-            a = asm.assemble(xv, ctx, charges=True, history=hist)
-            last[0] = (a, xv)
-            return a.i + a0 * a.q + b, a.g + a0 * a.c, a.limited
-
         # predictor: extrapolate the last two points (Newton starts closer to the answer)
         guess = x if len(sols) < 2 or at_breakpoint or asm.is_linear else \
             x + (x - sols[-2]) * (delta / steps[-1])
-        out = newton(system, guess, sim.solver, tol.reltol, sim.atol, tol.itl4,
-                     linear=asm.is_linear, currents=sim.current_test)
+        out, a_last, q_new = solve_time_point(sim, guess, sim.ctx(t_new), a0, b, hist)
         iterations += out.iterations
         if not out.converged:
             rejected += 1
@@ -360,10 +362,6 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
                 message, hint = describe_failure(sim.compiled, out, f"at t={t_new:.6g} s")
                 raise ConvergenceError("time step too small: " + message, hint=hint)
             continue
-        a_last, x_last = last[0]
-        # the last load was at the iterate before Newton's final update: carry the charges to
-        # the accepted point along their Jacobian (exact for linear charges)
-        q_new = a_last.q + asm.matvec(a_last.c, out.x - x_last)
         qdot_new = a0 * q_new + b
         s_new = asm.charge_states(a_last, out.x)
         sa0, sb = coefficients(method, order, delta, h1, ss[-1], ss[-2] if len(ss) > 1
