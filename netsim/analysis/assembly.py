@@ -123,6 +123,7 @@ class Assembler:
         self.is_linear = all(g.device.linear for g in cc.groups)
         self._col_of = np.repeat(np.arange(self.n), np.diff(cc.indptr))
         self._x_ext = np.zeros(self.n + 1)
+        self._dx_ext = np.zeros(self.n + 1)  # the current test's step, ground appended
         self._index_cache: dict[tuple, tuple[np.ndarray, ...]] = {}
         self.restamp_linear()
 
@@ -356,7 +357,8 @@ class Assembler:
         tenth of a millivolt is several percent of its current)."""
         if not self._tested:
             return True
-        dx_ext = np.append(dx, 0.0)
+        dx_ext = self._dx_ext
+        dx_ext[:self.n] = dx
         for plan, i_loc, di in self._tested:
             step = _bmv(di, dx_ext[plan.conn])
             bound = reltol * np.maximum(np.abs(i_loc), np.abs(i_loc + step)) + abstol

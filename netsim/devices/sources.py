@@ -330,12 +330,16 @@ def voltage_branch(x: np.ndarray, v: np.ndarray, jac: np.ndarray,
                    r: np.ndarray | float = 0.0) -> Evaluation:
     """A voltage source with series resistance r (ohm) on unknowns (v_p, v_n, i_branch):
     i[p] = +ibr, i[n] = -ibr, branch row v_p - v_n - r ibr - v = 0; jac (…, 3, 3) its
-    constant Jacobian. x (..., N, 3), v broadcastable to (..., N)."""
-    i = np.empty(np.broadcast_shapes(x.shape, (*np.shape(v), 1)))
+    constant Jacobian. x (..., N, 3), v broadcastable to (..., N). The returned di is a
+    read-only broadcast view of jac (sources are evaluated at every time point; the copy
+    cost more than the rest)."""
+    shape = x.shape if np.shape(v) == x.shape[:-1] else \
+        np.broadcast_shapes(x.shape, (*np.shape(v), 1))
+    i = np.empty(shape)
     i[..., 0] = x[..., 2]
     i[..., 1] = -x[..., 2]
     i[..., 2] = x[..., 0] - x[..., 1] - r * x[..., 2] - v
-    return Evaluation(i=i, di=np.broadcast_to(jac, (*i.shape[:-1], 3, 3)).copy())
+    return Evaluation(i=i, di=np.broadcast_to(jac, (*shape[:-1], 3, 3)))
 
 
 def branch_excitation(phasor: np.ndarray) -> np.ndarray:
