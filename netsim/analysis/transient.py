@@ -321,6 +321,7 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
     at_breakpoint = True
     first_after_corner = True  # until the first step after a corner is accepted
     split_left = SPLIT_WINDOW  # steps after the corner still checked by step doubling
+    split_cut = None  # (order, step, error ratio) of this point's last split-check cut
     bi = 0
     rejected = 0
 
@@ -404,11 +405,18 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
             ratio = split_step_ratio(sim, hist, method, order, t, delta, x,
                                      (qs[-1], q2, qdots[-1], h1), out.x,
                                      interp.tolerance(out.x), interp.rows)
+            p = order + 1  # local error ~ h^p
             if ratio is None:
                 retry = max(0.5 * delta, split_floor)
-            elif ratio > 1.0:  # local error ~ h^(order + 1)
-                retry = max(min(0.9 * ratio ** (-1.0 / (order + 1)), 0.5) * delta,
-                            split_floor)
+            elif ratio > 1.0 and split_cut is not None and split_cut[0] == order \
+                    and ratio > 4.0 * split_cut[2] * (delta / split_cut[1]) ** p:
+                # the difference did not shrink with the step as a truncation error does: it
+                # is the trapezoidal rule's step-to-step alternation (a capacitor current
+                # whose voltage sources hold), which smaller steps only amplify
+                split_left = 0
+            elif ratio > 1.0:
+                split_cut = (order, delta, ratio)
+                retry = max(min(0.9 * ratio ** (-1.0 / p), 0.5) * delta, split_floor)
         if retry is not None:
             rejected += 1
             delta = retry
@@ -418,6 +426,7 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
         order = new_order
         first_after_corner = False
         split_left = 0 if delta >= interp.floor else split_left - 1
+        split_cut = None
         t = t_new
         x = out.x
         asm.accept(hist, a_last)
