@@ -82,8 +82,8 @@ def _apply_capacitor_ic(sim, x0: np.ndarray, q0: np.ndarray) -> None:
 # the reported-point controls never cut a step below tmax / 100, except the first step after a
 # source corner, which may go down to this fraction of tmax (docs/numerics.md)
 CORNER_FLOOR = 0.002
-# the step-doubling check of that step measures its actual error (a jump, which smaller steps
-# cannot resolve, passes it), so it may cut much further
+# the step-doubling check of the steps after a corner measures their actual error (a jump,
+# which smaller steps cannot resolve, passes it), so it may cut much further
 SPLIT_FLOOR = 1e-5
 
 
