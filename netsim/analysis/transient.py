@@ -227,6 +227,49 @@ def split_step_ratio(sim, hist, method: str, order: int, t: float, delta: float,
     return float(np.max(error / tol)) if rows.size else 0.0
 
 
+class CornerCheck:
+    """The step-doubling check (:func:`split_step_ratio`) of the steps after a source corner,
+    from the first one until a step reaches ``until`` (the interpolation control's floor) or
+    SPLIT_WINDOW steps are taken. A cut never goes below SPLIT_FLOOR tmax. When a cut does not
+    shrink the difference as h^p would (within 4x), the difference is the trapezoidal rule's
+    step-to-step alternation (a capacitor current whose voltage sources hold), which smaller
+    steps only amplify: the check stops for that corner."""
+
+    def __init__(self, tmax: float, until: float) -> None:
+        self.floor = SPLIT_FLOOR * tmax
+        self.until = until
+        self.left = SPLIT_WINDOW  # steps still checked (the start counts as a corner)
+        self.cut: tuple[int, float, float] | None = None  # (order, step, ratio) of the last cut
+
+    def corner(self) -> None:
+        self.left = SPLIT_WINDOW
+
+    def retry(self, sim, hist, method: str, order: int, t: float, delta: float,
+              x: np.ndarray, history: tuple, x_full: np.ndarray, tol: np.ndarray,
+              rows: np.ndarray) -> float | None:
+        """A smaller step to retry with, or None when the step x_full passes (or is not
+        checked); arguments as :func:`split_step_ratio`."""
+        if self.left <= 0 or delta <= self.floor * 1.0001:
+            return None
+        ratio = split_step_ratio(sim, hist, method, order, t, delta, x, history, x_full, tol,
+                                 rows)
+        p = order + 1  # local error ~ h^p
+        if ratio is None:
+            return max(0.5 * delta, self.floor)
+        if ratio <= 1.0:
+            return None
+        if self.cut is not None and self.cut[0] == order \
+                and ratio > 4.0 * self.cut[2] * (delta / self.cut[1]) ** p:
+            self.left = 0
+            return None
+        self.cut = (order, delta, ratio)
+        return max(min(0.9 * ratio ** (-1.0 / p), 0.5) * delta, self.floor)
+
+    def accepted(self, delta: float) -> None:
+        self.left = 0 if delta >= self.until else self.left - 1
+        self.cut = None
+
+
 class RowBuffer:
     """Equal-length rows appended one at a time into one (rows, n) array that grows by
     doubling in place (``ndarray.resize``: a realloc, which moves large blocks by remapping
@@ -310,7 +353,6 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
                  if getattr(grp.device.accept, "__func__", None) is not DeviceGroup.accept]
     interp = InterpolationControl(sim.compiled, tol, x, 0.01 * tmax)
     corner_floor = CORNER_FLOOR * tmax
-    split_floor = SPLIT_FLOOR * tmax
     times, sols = [0.0], [x]  # every accepted time; the last three accepted points
     rows = RowBuffer(x)  # every accepted point, for the result
     qs, qdots, steps = [q], [qdot], []
@@ -320,8 +362,7 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
     save_delta = delta
     at_breakpoint = True
     first_after_corner = True  # until the first step after a corner is accepted
-    split_left = SPLIT_WINDOW  # steps after the corner still checked by step doubling
-    split_cut = None  # (order, step, error ratio) of this point's last split-check cut
+    corner_check = CornerCheck(tmax, interp.floor)
     bi = 0
     rejected = 0
 
@@ -335,7 +376,7 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
         if at_breakpoint:
             order = 1
             first_after_corner = True
-            split_left = SPLIT_WINDOW
+            corner_check.corner()
             delta = min(delta, 0.1 * min(save_delta, next_bp - t))
         delta = min(delta, tmax) if fixed_step is None else delta
         hit = False
@@ -400,23 +441,10 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
                     new_delta = delta2
         retry = None if fixed_step is not None else interp.check(
             sols, steps, out.x, delta, corner_floor if first_after_corner else None)
-        if retry is None and split_left > 0 and fixed_step is None \
-                and delta > split_floor * 1.0001:
-            ratio = split_step_ratio(sim, hist, method, order, t, delta, x,
-                                     (qs[-1], q2, qdots[-1], h1), out.x,
-                                     interp.tolerance(out.x), interp.rows)
-            p = order + 1  # local error ~ h^p
-            if ratio is None:
-                retry = max(0.5 * delta, split_floor)
-            elif ratio > 1.0 and split_cut is not None and split_cut[0] == order \
-                    and ratio > 4.0 * split_cut[2] * (delta / split_cut[1]) ** p:
-                # the difference did not shrink with the step as a truncation error does: it
-                # is the trapezoidal rule's step-to-step alternation (a capacitor current
-                # whose voltage sources hold), which smaller steps only amplify
-                split_left = 0
-            elif ratio > 1.0:
-                split_cut = (order, delta, ratio)
-                retry = max(min(0.9 * ratio ** (-1.0 / p), 0.5) * delta, split_floor)
+        if retry is None and fixed_step is None:
+            retry = corner_check.retry(sim, hist, method, order, t, delta, x,
+                                       (qs[-1], q2, qdots[-1], h1), out.x,
+                                       interp.tolerance(out.x), interp.rows)
         if retry is not None:
             rejected += 1
             delta = retry
@@ -425,8 +453,7 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
         # accept
         order = new_order
         first_after_corner = False
-        split_left = 0 if delta >= interp.floor else split_left - 1
-        split_cut = None
+        corner_check.accepted(delta)
         t = t_new
         x = out.x
         asm.accept(hist, a_last)
