@@ -361,6 +361,7 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
     delta = min(tstop / 100.0, tstep) / 10.0
     save_delta = delta
     at_breakpoint = True
+    source_corner = True  # the breakpoint is the start or a source corner, not a device event
     first_after_corner = True  # until the first step after a corner is accepted
     corner_check = CornerCheck(tmax, interp.floor)
     bi = 0
@@ -376,7 +377,8 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
         if at_breakpoint:
             order = 1
             first_after_corner = True
-            corner_check.corner()
+            if source_corner:  # device events (stochastic switching) are too frequent
+                corner_check.corner()
             delta = min(delta, 0.1 * min(save_delta, next_bp - t))
         delta = min(delta, tmax) if fixed_step is None else delta
         hit = False
@@ -467,7 +469,7 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
         steps.append(delta)
         if len(qs) > 4:
             del qs[0], qdots[0], ss[0], sdots[0], steps[0], sols[0]
-        at_breakpoint = hit
+        at_breakpoint = source_corner = hit
         if accepting:
             x_ext = np.append(x, 0.0)
             for grp in accepting:  # stochastic devices: events at accepted points
