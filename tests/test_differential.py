@@ -390,20 +390,27 @@ def compare_with_ngspice(circuit: randckt.RandomCircuit) -> list[Mismatch]:
                 0.0,
             )
         ]
-    out: list[Mismatch] = []
-    for r, g in zip(ref.analyses, got, strict=True):
-        cols = {k.lower(): v for k, v in g.columns.items()}
-        if r.kind == "op":
-            out += compare_op(r, cols)
-        elif r.kind == "dc":
-            out += compare_dc(r, cols, circuit.swept or (r.scale or ""))
-        elif r.kind == "ac":
-            out += compare_ac(r, cols)
-        elif r.kind == "tran":
-            out += compare_tran(r, cols)
+    out = compare_analyses(ref.analyses, got, circuit.swept)
     if any(m.analysis == "tran" for m in out):
         out = [m for m in out if m.analysis != "tran"] + _tran_against_refined(
             circuit.netlist, got, [m for m in out if m.analysis == "tran"])
+    return out
+
+
+def compare_analyses(ref_analyses: list, got: list, swept: str | None,
+                     kinds: tuple[str, ...] = ("op", "dc", "ac", "tran")) -> list[Mismatch]:
+    """Mismatches of netsim's results ``got`` against ngspice's, analysis by analysis (same
+    order), for the analyses of the given kinds."""
+    compare = {"op": compare_op, "ac": compare_ac, "tran": compare_tran}
+    out: list[Mismatch] = []
+    for r, g in zip(ref_analyses, got, strict=True):
+        if r.kind not in kinds:
+            continue
+        cols = {k.lower(): v for k, v in g.columns.items()}
+        if r.kind == "dc":
+            out += compare_dc(r, cols, swept or (r.scale or ""))
+        elif r.kind in compare:
+            out += compare[r.kind](r, cols)
     return out
 
 
@@ -423,11 +430,7 @@ def _tran_against_refined(netlist: str, got: list, first: list[Mismatch]) -> lis
                                            tran_points=REFINE * points)
     except ngspice_live.NgspiceError:
         return first
-    out: list[Mismatch] = []
-    for r, g in zip(refined.analyses, got, strict=True):
-        if r.kind == "tran":
-            out += compare_tran(r, {k.lower(): v for k, v in g.columns.items()})
-    return out
+    return compare_analyses(refined.analyses, got, None, kinds=("tran",))
 
 
 def _reject_unavailable(exc: ReferenceUnavailable) -> NoReturn:
@@ -730,7 +733,6 @@ def test_a_transient_mismatch_is_rechecked_against_a_finer_reference() -> None:
 
     got = list(netsim.run_text(CORNER_CASE).analyses)
     usual = reference_run(CORNER_CASE)
-    tran = next(r for r in usual.analyses if r.kind == "tran")
-    cols = {k.lower(): v for k, v in got[-1].columns.items()}
-    assert compare_tran(tran, cols), "the usual reference no longer disagrees here"
+    assert compare_analyses(usual.analyses, got, None, kinds=("tran",)), \
+        "the usual reference no longer disagrees here"
     assert not compare_with_ngspice(SimpleNamespace(netlist=CORNER_CASE, swept=None))
