@@ -245,14 +245,15 @@ class CornerCheck:
         self.left = SPLIT_WINDOW
 
     def retry(self, sim, hist, method: str, order: int, t: float, delta: float,
-              x: np.ndarray, history: tuple, x_full: np.ndarray, tol: np.ndarray,
-              rows: np.ndarray) -> float | None:
+              x: np.ndarray, history: tuple, x_full: np.ndarray,
+              interp: InterpolationControl) -> float | None:
         """A smaller step to retry with, or None when the step x_full passes (or is not
-        checked); arguments as :func:`split_step_ratio`."""
+        checked); arguments as :func:`split_step_ratio`, whose tolerance and rows are the
+        interpolation control's."""
         if self.left <= 0 or delta <= self.floor * 1.0001:
             return None
-        ratio = split_step_ratio(sim, hist, method, order, t, delta, x, history, x_full, tol,
-                                 rows)
+        ratio = split_step_ratio(sim, hist, method, order, t, delta, x, history, x_full,
+                                 interp.tolerance(x_full), interp.rows)
         p = order + 1  # local error ~ h^p
         if ratio is None:
             return max(0.5 * delta, self.floor)
@@ -445,8 +446,7 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
             sols, steps, out.x, delta, corner_floor if first_after_corner else None)
         if retry is None and fixed_step is None:
             retry = corner_check.retry(sim, hist, method, order, t, delta, x,
-                                       (qs[-1], q2, qdots[-1], h1), out.x,
-                                       interp.tolerance(out.x), interp.rows)
+                                       (qs[-1], q2, qdots[-1], h1), out.x, interp)
         if retry is not None:
             rejected += 1
             delta = retry
