@@ -31,8 +31,13 @@ class Assembled:
     """System quantities at one x.
 
     i, q: (n,) residual currents / charges. g, c: (nnz,) CSC data of d i/dx and d q/dx.
+    q_nl, c_nl: the part of q and c from the groups evaluated each call (not the fixed linear
+    stamps), None when they have none; with ``x_ref``, q = C_lin (x - x_ref) + q_nl.
     limited: True when some device limited its junction voltages (SPICE "noncon").
     local_q: per-group local charges (flattened), for the per-device truncation error.
+    local_rows: the system row (n for ground) of each entry of the concatenated local_q.
+    local_dq: per-group (N, U, U) d local_q / d x_local (None when the group has none), with
+    local_conn its (N, U) unknown indices: to carry local_q along x.
     """
 
     i: np.ndarray
@@ -42,6 +47,11 @@ class Assembled:
     limited: bool = False
     incr: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
     local_q: list[np.ndarray] = field(default_factory=list)
+    q_nl: np.ndarray | None = None
+    c_nl: np.ndarray | None = None
+    local_rows: np.ndarray | None = None
+    local_dq: list[np.ndarray | None] = field(default_factory=list)
+    local_conn: list[np.ndarray] = field(default_factory=list)
 
 
 @dataclass
@@ -125,6 +135,9 @@ class Assembler:
         self._x_ext = np.zeros(self.n + 1)
         self._dx_ext = np.zeros(self.n + 1)  # the current test's step, ground appended
         self._index_cache: dict[tuple, tuple[np.ndarray, ...]] = {}
+        # whether a source-like (cached) group has charges: then the linear charges depend on
+        # time and are not C_lin x (set by every assembly with charges)
+        self.cached_charges = False
         self.restamp_linear()
 
     # ------------------------------------------------------------------ linear part
@@ -136,6 +149,7 @@ class Assembler:
         g = np.zeros(self.nnz)
         c = np.zeros(self.nnz)
         rows, cols, vals = [], [], []
+        state_rows = []
         offset = 0
         self.state_offsets: dict[int, int] = {}  # id(static group) -> first charge state
         for grp in self.static:
@@ -152,12 +166,15 @@ class Assembler:
                 rows.append(r_[keep])
                 cols.append(c_[keep])
                 vals.append(ev.dq[keep])
+                state_rows.append(grp.conn.ravel())
                 self.state_offsets[id(grp)] = offset
                 offset += nn * u
         self.state_matrix = SparseMatVec(
             np.concatenate(rows) if rows else np.zeros(0, np.intp),
             np.concatenate(cols) if cols else np.zeros(0, np.intp),
             np.concatenate(vals) if vals else np.zeros(0), offset)
+        # the system row each static state is stamped into (n: ground)
+        self.state_rows = np.concatenate(state_rows) if state_rows else np.zeros(0, np.intp)
         self.g_lin = g
         self.c_lin = c
         self._lin_key: tuple | None = None
@@ -178,6 +195,10 @@ class Assembler:
         import scipy.sparse as sp
 
         return sp.csc_matrix((data, self.cc.indices, self.cc.indptr), shape=(self.n, self.n))
+
+    def linear_charges(self, dx: np.ndarray) -> np.ndarray:
+        """(n,) charge change C_lin dx of the fixed linear stamps for a change dx (n,)."""
+        return self.matvec(self.c_lin, dx)
 
     def matvec(self, data: np.ndarray, x: np.ndarray) -> np.ndarray:
         """``A x`` for the matrix with CSC values ``data`` on the circuit's pattern."""
@@ -219,6 +240,9 @@ class Assembler:
             c, c_mv = self._stamped("c", self.c_lin, c_vals) if charges else (None, None)
         i0 = i0[:n] if np.any(i0) else None
         q0 = q0[:n] if charges and np.any(q0) else None
+        if charges:
+            self.cached_charges = self.cached_charges or q0 is not None \
+                or any(np.any(v) for v in c_vals)
         out = (g, c, g_mv, c_mv, i0, q0)
         if key is not None:
             self._lin_key, self._lin = key, out
@@ -239,13 +263,28 @@ class Assembler:
         self._stamps[which] = (vals, data, mv)
         return data, mv
 
-    def charge_states(self, a: Assembled, x: np.ndarray) -> np.ndarray:
-        """Every device's own charges (static groups from x, others from the assembly), the
-        quantities whose truncation error the time-step control bounds (as SPICE does per
-        device, so a small charge is not hidden behind a large one on the same node)."""
+    def charge_states(self, a: Assembled, x: np.ndarray,
+                      x_from: np.ndarray | None = None) -> np.ndarray:
+        """Every device's own charges (static groups from x, others from the assembly ``a``),
+        the quantities whose truncation error the time-step control bounds (as SPICE does per
+        device, so a small charge is not hidden behind a large one on the same node).
+        x_from: the point ``a`` was assembled at; the assembled charges are then carried to x
+        along their Jacobian, as the system charges are after Newton's last update."""
         if not a.local_q:
             return self.state_matrix @ x
-        return np.concatenate([self.state_matrix @ x, *a.local_q])
+        local = a.local_q
+        if x_from is not None:
+            dx = np.append(x - x_from, 0.0)
+            local = [q if dq is None else q + _bmv(dq, dx[conn]).reshape(-1)
+                     for q, dq, conn in zip(local, a.local_dq, a.local_conn)]
+        return np.concatenate([self.state_matrix @ x, *local])
+
+    def scatter_states(self, a: Assembled, s: np.ndarray) -> np.ndarray:
+        """(n,) system rows of per-device quantities s laid out as :meth:`charge_states`
+        (charges, or their time derivatives): each device's own terms summed into its rows."""
+        rows = self.state_rows if a.local_rows is None or not a.local_rows.size else \
+            np.concatenate([self.state_rows, a.local_rows])
+        return np.bincount(rows, s, minlength=self.n + 1)[:self.n]
 
     def _scatter_jac(self, grp: CompiledGroup, local: np.ndarray) -> np.ndarray:
         vals = local[..., grp.rows, grp.cols].reshape(-1)[grp.jac_keep]
@@ -282,11 +321,15 @@ class Assembler:
         charges: bool = False,
         limiting: bool = True,
         history: IncrementalHistory | None = None,
+        x_ref: np.ndarray | None = None,
     ) -> Assembled:
         """Residual currents, Jacobian data (and charges when ``charges``) at x (n,).
 
         history: when given (transient), incremental charges are integrated from it; without
         it (AC), ``c_incr`` is added to the charge Jacobian as a plain capacitance.
+        x_ref: (n,) the charges of the fixed linear stamps are measured from x_ref (the
+        transient's previous point, so that a small step's charge change is not the rounded
+        difference of two large charges).
         """
         n = self.n
         x_ext = self._x_ext
@@ -295,6 +338,8 @@ class Assembler:
         i_sel, g_sel, q_sel, c_sel = [], [], [], []
         limited = False
         local_q: list[np.ndarray] = []
+        local_dq: list[np.ndarray | None] = []
+        local_conn: list[np.ndarray] = []
         incr_now: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         tested = self._tested = []
         for j, plan in enumerate(self._evaluated):
@@ -318,6 +363,8 @@ class Assembler:
                 q_sel.append(j)
                 q_val.append(ld.q.reshape(-1))
                 local_q.append(q_val[-1])
+                local_dq.append(ld.dq)
+                local_conn.append(plan.conn)
             if ld.dq is not None:
                 c_sel.append(j)
                 c_val.append(plan.jac(ld.dq))
@@ -334,19 +381,22 @@ class Assembler:
             g += g_lin
         else:
             g = g_lin.copy()
-        out = Assembled(i=i, g=g, limited=limited, incr=incr_now, local_q=local_q)
+        out = Assembled(i=i, g=g, limited=limited, incr=incr_now, local_q=local_q,
+                        local_rows=q_idx, local_dq=local_dq, local_conn=local_conn)
         if charges:
-            q = c_mv @ x
-            if q0 is not None:
-                q += q0
+            q = c_mv @ (x if x_ref is None else x - x_ref)
+            q_nl = q0
             if q_val:
-                q += np.bincount(q_idx, _cat(q_val), minlength=n + 1)[:n]
+                q_loc = np.bincount(q_idx, _cat(q_val), minlength=n + 1)[:n]
+                q_nl = q_loc if q_nl is None else q_nl + q_loc
+            if q_nl is not None:
+                q += q_nl
             if c_val:
-                c = np.bincount(c_pos, _cat(c_val), minlength=self.nnz)
-                c += c_lin
+                out.c_nl = np.bincount(c_pos, _cat(c_val), minlength=self.nnz)
+                c = out.c_nl + c_lin
             else:
                 c = c_lin.copy()
-            out.q, out.c = q, c
+            out.q, out.c, out.q_nl = q, c, q_nl
         return out
 
     def currents_converged(self, dx: np.ndarray, reltol: float, abstol: float) -> bool:

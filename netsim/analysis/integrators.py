@@ -1,12 +1,13 @@
 """Integration formulas for ``d/dt q`` and their local-truncation-error step estimate.
 
-Each formula writes the derivative at the new point as ``qdot_n = a0 q_n + b`` where b collects
-history, so the transient residual is ``i(x) + a0 q(x) + b`` with Jacobian ``G + a0 C``.
+Each formula writes the derivative at the new point as ``qdot_n = a0 (q_n - q1) + c`` where c
+collects history, so the transient residual is ``i(x) + a0 (q(x) - q1) + c`` with Jacobian
+``G + a0 C``.
 
 - backward Euler (order 1):  qdot = (q - q1) / h
 - trapezoidal (order 2):      qdot = 2 (q - q1) / h - qdot1
 - Gear-2 / BDF2 (order 2), variable step with w = h / h1:
-  qdot = [(1 + 2w)/(1 + w) q - (1 + w) q1 + w^2/(1 + w) q2] / h
+  qdot = [(1 + 2w)/(1 + w) (q - q1) + w^2/(1 + w) (q2 - q1)] / h
 
 The step estimate is ngspice's CKTterr: divided differences of the charge history give
 q^(k+1)/(k+1)!, and ``h_new = (trtol * tol / (factor |dd|))^(1/k)`` with
@@ -14,6 +15,8 @@ tol = max(abstol + reltol max|qdot|, reltol max(|q|, chgtol) / h) for every char
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 
@@ -23,18 +26,23 @@ METHODS = ("trap", "gear", "be")
 
 
 def coefficients(
-    method: str, order: int, h: float, h1: float, q1: np.ndarray, q2: np.ndarray,
-    qdot1: np.ndarray,
-) -> tuple[float, np.ndarray]:
-    """(a0, b) so that qdot_n = a0 q_n + b. q1, q2: charges at the two previous points."""
+    method: str, order: int, h: float, h1: float, qdot1: np.ndarray,
+    change21: Callable[[], np.ndarray],
+) -> tuple[float, np.ndarray | float]:
+    """(a0, c) so that qdot_n = a0 (q_n - q1) + c, for the step h after one of h1. qdot1: the
+    derivative at the previous point; change21: q2 - q1, the change between the two previous
+    points (called only for Gear-2).
+
+    The form keeps the history small: c is a derivative, not a0 times a charge, so the residual
+    is not the small difference of two large terms (whose rounding, eps a0 |q|, grows as the
+    step shrinks)."""
     if order == 1 or method == "be":
-        return 1.0 / h, -q1 / h
+        return 1.0 / h, 0.0
     if method == "trap":
-        return 2.0 / h, -2.0 / h * q1 - qdot1
+        return 2.0 / h, -qdot1
     w = h / h1
     a0 = (1.0 + 2.0 * w) / ((1.0 + w) * h)
-    b = (-(1.0 + w) * q1 + w * w / (1.0 + w) * q2) / h
-    return a0, b
+    return a0, w * w / ((1.0 + w) * h) * change21()
 
 
 def lte_step(

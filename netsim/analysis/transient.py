@@ -168,26 +168,86 @@ class InterpolationControl:
         return max(allowed, self.floor)
 
 
-def solve_time_point(sim, guess: np.ndarray, ctx, a0: float, b: np.ndarray,
-                     history: IncrementalHistory):
-    """Newton on the time-point residual ``i(x) + a0 q(x) + b`` from ``guess``: (outcome,
-    assembly of the last evaluation, charges carried to the outcome's x along their Jacobian
-    (exact for linear charges: the last load was at the iterate before Newton's final
-    update))."""
+def per_device_currents(asm, first, states: np.ndarray, q: np.ndarray) -> bool:
+    """Whether the charge currents can be integrated per device (every system charge q (n,)
+    is the sum of device charge states, as checked at the start) rather than per row.
+
+    Why: the row sums of the charges of a group of nodes joined only by capacitors (the
+    plates of floating capacitors) are constant, so their currents must sum to zero. Per
+    row, each new current is a0 (q_new - q_old) - qdot_old, whose rounding (about eps a0 |q|,
+    1e-12 A for 50 pF at 3 V and femtosecond steps) enters that sum every step; the
+    trapezoidal rule never damps it (it alternates in sign), so it accumulates and drives
+    the resistive currents out of the group and whatever senses them. Per device, the two
+    plates' currents are exact negatives, as in SPICE, and the sum stays at zero."""
+    if not states.size:
+        return False
+    rows = asm.scatter_states(first, states)
+    return bool(np.allclose(rows, q, rtol=1e-9, atol=1e-12 * float(np.max(np.abs(q),
+                                                                           initial=0.0))))
+
+
+class ChargeFrame:
+    """How the transient stores and differences the system charges (n,) of accepted points.
+
+    Relative (the usual case): the fixed linear stamps' charges are measured from the previous
+    point, C_lin (x - x1), and only the rest (q_nl, the evaluated groups) is stored, so a small
+    step's charge change is not the rounded difference of two large charges (eps a0 |q| in the
+    residual, 1e-13 A for 50 pF at 3 V and 1 ps steps, growing as 1/h). Absolute (when a
+    source-like group has charges, whose linear part then varies in time): the whole q."""
+
+    def __init__(self, asm) -> None:
+        self.asm = asm
+        self.relative = not asm.cached_charges
+
+    def start(self, a) -> np.ndarray:
+        """The stored charges (a new array) of the first point, assembled without x_ref."""
+        if not self.relative:
+            return a.q.copy()
+        return np.zeros(self.asm.n) if a.q_nl is None else a.q_nl.copy()
+
+    def x_ref(self, x1: np.ndarray) -> np.ndarray | None:
+        return x1 if self.relative else None
+
+    def carried(self, a, x_last: np.ndarray, x: np.ndarray) -> np.ndarray:
+        """The stored charges at x from an assembly a at x_last, carried along their Jacobian
+        (exact for linear charges: Newton's last load is before its final update)."""
+        if not self.relative:
+            return a.q + self.asm.matvec(a.c, x - x_last)
+        if a.q_nl is None:
+            return np.zeros(self.asm.n)
+        if a.c_nl is None:
+            return a.q_nl.copy()
+        return a.q_nl + self.asm.matvec(a.c_nl, x - x_last)
+
+    def change(self, x_new: np.ndarray, q_new: np.ndarray, x_old: np.ndarray,
+               q_old: np.ndarray) -> np.ndarray:
+        """(n,) system charge change between two points given as (x, stored charges)."""
+        if not self.relative:
+            return q_new - q_old
+        return self.asm.linear_charges(x_new - x_old) + (q_new - q_old)
+
+
+def solve_time_point(sim, frame: ChargeFrame, guess: np.ndarray, ctx, a0: float, c,
+                     x1: np.ndarray, q1: np.ndarray, history: IncrementalHistory):
+    """Newton on the time-point residual ``i(x) + a0 (q(x) - q1) + c`` from ``guess``, with the
+    previous point (x1, stored charges q1) in ``frame``: (outcome, assembly of the last
+    evaluation, stored charges carried to the outcome's x, the point of the last
+    evaluation)."""
     asm = sim.assembler
     last: list = [None]
+    x_ref = frame.x_ref(x1)
 
     def system(xv):
-        a = asm.assemble(xv, ctx, charges=True, history=history)
+        a = asm.assemble(xv, ctx, charges=True, history=history, x_ref=x_ref)
         last[0] = (a, xv)
-        return a.i + a0 * a.q + b, a.g + a0 * a.c, a.limited
+        return a.i + a0 * (a.q - q1) + c, a.g + a0 * a.c, a.limited
 
     out = newton(system, guess, sim.solver, sim.tol.reltol, sim.atol, sim.tol.itl4,
                  linear=asm.is_linear, currents=sim.current_test)
     if last[0] is None:
-        return out, None, None
+        return out, None, None, None
     a_last, x_last = last[0]
-    return out, a_last, a_last.q + asm.matvec(a_last.c, out.x - x_last)
+    return out, a_last, frame.carried(a_last, x_last, out.x), x_last
 
 
 # steps after a corner checked by step doubling: until one reaches the interpolation control's
@@ -195,15 +255,16 @@ def solve_time_point(sim, guess: np.ndarray, ctx, a0: float, b: np.ndarray,
 SPLIT_WINDOW = 30
 
 
-def split_step_ratio(sim, hist, method: str, order: int, t: float, delta: float,
-                     x: np.ndarray, history: tuple, x_full: np.ndarray, tol: np.ndarray,
+def split_step_ratio(sim, frame: ChargeFrame, hist, method: str, order: int, t: float,
+                     delta: float, history: tuple, x_full: np.ndarray, tol: np.ndarray,
                      rows: np.ndarray) -> float | None:
     """Error of the step x_full (t -> t + delta, ``method`` at ``order``) over its tolerance
     ``tol`` (per entry of ``rows``), estimated by step doubling: the same step taken as two
     halves from x at t. The local error grows as h^p (p = order + 1), so the full step is off
     by about |x_full - x_halves| / (1 - 2^(1-p)). None when a half step does not converge.
 
-    history: (q1, q2, qdot1, h1), the integration history at t as the full step used it.
+    history: (xs, qs, qdot1, h1), the integration history at t as the full step used it: the
+    last one or two points (x, stored charges in ``frame``), oldest first, ending with t's.
 
     Used on the steps after a source corner while they are below the interpolation control's
     floor: the divided-difference truncation estimate of the first one reaches back across the
@@ -211,17 +272,19 @@ def split_step_ratio(sim, hist, method: str, order: int, t: float, delta: float,
     than the steps before the corner, which then decays under growing steps."""
     asm = sim.assembler
     own = IncrementalHistory(dict(hist.groups))  # the Meyer charges advance on a copy
-    q1, q2, qdot1, h1 = history
+    xs, qs, qdot1, h1 = history
     h = 0.5 * delta
-    xv = x
-    for k, guess in ((1, 0.5 * (x + x_full)), (2, x_full)):
-        a0, b = coefficients(method, order, h, h1, q1, q2, qdot1)
-        out, a_last, q_mid = solve_time_point(sim, guess, sim.ctx(t + k * h), a0, b, own)
+    for k, guess in ((1, 0.5 * (xs[-1] + x_full)), (2, x_full)):
+        a0, c = coefficients(method, order, h, h1, qdot1,
+                             lambda xs=xs, qs=qs: frame.change(xs[-2], qs[-2], xs[-1], qs[-1]))
+        out, a_last, q_mid, _ = solve_time_point(sim, frame, guess, sim.ctx(t + k * h), a0, c,
+                                                 xs[-1], qs[-1], own)
         if not out.converged:
             return None
         asm.accept(own, a_last)
-        q1, q2, qdot1, h1 = q_mid, q1, a0 * q_mid + b, h
-        xv = out.x
+        qdot1 = a0 * frame.change(out.x, q_mid, xs[-1], qs[-1]) + c
+        xs, qs, h1 = [xs[-1], out.x], [qs[-1], q_mid], h
+    xv = xs[-1]
     p = order + 1
     error = np.abs(x_full[rows] - xv[rows]) / (1.0 - 2.0 ** (1 - p))
     return float(np.max(error / tol)) if rows.size else 0.0
@@ -244,15 +307,15 @@ class CornerCheck:
     def corner(self) -> None:
         self.left = SPLIT_WINDOW
 
-    def retry(self, sim, hist, method: str, order: int, t: float, delta: float,
-              x: np.ndarray, history: tuple, x_full: np.ndarray,
+    def retry(self, sim, frame: ChargeFrame, hist, method: str, order: int, t: float,
+              delta: float, history: tuple, x_full: np.ndarray,
               interp: InterpolationControl) -> float | None:
         """A smaller step to retry with, or None when the step x_full passes (or is not
         checked); arguments as :func:`split_step_ratio`, whose tolerance and rows are the
         interpolation control's."""
         if self.left <= 0 or delta <= self.floor * 1.0001:
             return None
-        ratio = split_step_ratio(sim, hist, method, order, t, delta, x, history, x_full,
+        ratio = split_step_ratio(sim, frame, hist, method, order, t, delta, history, x_full,
                                  interp.tolerance(x_full), interp.rows)
         p = order + 1  # local error ~ h^p
         if ratio is None:
@@ -341,11 +404,14 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
     ctx0 = sim.ctx(0.0)
     hist = asm.initial_history(x, ctx0)
     first = asm.assemble(x, ctx0, charges=True, limiting=False, history=hist)
-    q = first.q
+    frame = ChargeFrame(asm)
+    q, q_total = frame.start(first), first.q.copy()
     if uic:
         _apply_capacitor_ic(sim, x, q)
-    qdot = np.zeros_like(q)
+        _apply_capacitor_ic(sim, x, q_total)
+    qdot = np.zeros(asm.n)
     states = _uic_states(asm, first, x) if uic else asm.charge_states(first, x)
+    per_device = per_device_currents(asm, first, states, q_total)
     asm.reset_limiting()
 
     delmin = 1e-11 * tmax
@@ -391,12 +457,13 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
             delta = tstart - t
         t_new = t + delta
         h1 = steps[-1] if steps else delta
-        q2 = qs[-2] if len(qs) > 1 else qs[-1]
-        a0, b = coefficients(method, order, delta, h1, qs[-1], q2, qdots[-1])
+        a0, c = coefficients(method, order, delta, h1, qdots[-1],
+                             lambda: frame.change(sols[-2], qs[-2], sols[-1], qs[-1]))
         # predictor: extrapolate the last two points (Newton starts closer to the answer)
         guess = x if len(sols) < 2 or at_breakpoint or asm.is_linear else \
             x + (x - sols[-2]) * (delta / steps[-1])
-        out, a_last, q_new = solve_time_point(sim, guess, sim.ctx(t_new), a0, b, hist)
+        out, a_last, q_new, x_last = solve_time_point(sim, frame, guess, sim.ctx(t_new), a0, c,
+                                                      x, qs[-1], hist)
         iterations += out.iterations
         if not out.converged:
             rejected += 1
@@ -407,11 +474,13 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
                 message, hint = describe_failure(sim.compiled, out, f"at t={t_new:.6g} s")
                 raise ConvergenceError("time step too small: " + message, hint=hint)
             continue
-        qdot_new = a0 * q_new + b
-        s_new = asm.charge_states(a_last, out.x)
-        sa0, sb = coefficients(method, order, delta, h1, ss[-1], ss[-2] if len(ss) > 1
-                               else ss[-1], sdots[-1])
-        sdot_new = sa0 * s_new + sb
+        s_new = asm.charge_states(a_last, out.x, x_last)
+        sa0, sc = coefficients(method, order, delta, h1, sdots[-1], lambda: ss[-2] - ss[-1])
+        sdot_new = sa0 * (s_new - ss[-1]) + sc
+        # the charge currents summed from each device's own (SPICE's per-device state), not
+        # integrated per row: see per_device_currents
+        qdot_new = asm.scatter_states(a_last, sdot_new) if per_device else \
+            a0 * frame.change(out.x, q_new, x, qs[-1]) + c
         new_delta = 2.0 * delta
         new_order = order
         if fixed_step is not None:
@@ -445,8 +514,8 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
         retry = None if fixed_step is not None else interp.check(
             sols, steps, out.x, delta, corner_floor if first_after_corner else None)
         if retry is None and fixed_step is None:
-            retry = corner_check.retry(sim, hist, method, order, t, delta, x,
-                                       (qs[-1], q2, qdots[-1], h1), out.x, interp)
+            retry = corner_check.retry(sim, frame, hist, method, order, t, delta,
+                                       (sols[-2:], qs[-2:], qdots[-1], h1), out.x, interp)
         if retry is not None:
             rejected += 1
             delta = retry
