@@ -293,16 +293,12 @@ def split_step_ratio(sim, frame: ChargeFrame, hist, method: str, order: int, t: 
 class CornerCheck:
     """The step-doubling check (:func:`split_step_ratio`) of the steps after a source corner,
     from the first one until a step reaches ``until`` (the interpolation control's floor) or
-    SPLIT_WINDOW steps are taken. A cut never goes below SPLIT_FLOOR tmax. When a cut does not
-    shrink the difference as h^p would (within 4x), the difference is the trapezoidal rule's
-    step-to-step alternation (a capacitor current whose voltage sources hold), which smaller
-    steps only amplify: the check stops for that corner."""
+    SPLIT_WINDOW steps are taken. A cut never goes below SPLIT_FLOOR tmax."""
 
     def __init__(self, tmax: float, until: float) -> None:
         self.floor = SPLIT_FLOOR * tmax
         self.until = until
         self.left = SPLIT_WINDOW  # steps still checked (the start counts as a corner)
-        self.cut: tuple[int, float, float] | None = None  # (order, step, ratio) of the last cut
 
     def corner(self) -> None:
         self.left = SPLIT_WINDOW
@@ -322,16 +318,10 @@ class CornerCheck:
             return max(0.5 * delta, self.floor)
         if ratio <= 1.0:
             return None
-        if self.cut is not None and self.cut[0] == order \
-                and ratio > 4.0 * self.cut[2] * (delta / self.cut[1]) ** p:
-            self.left = 0
-            return None
-        self.cut = (order, delta, ratio)
         return max(min(0.9 * ratio ** (-1.0 / p), 0.5) * delta, self.floor)
 
     def accepted(self, delta: float) -> None:
         self.left = 0 if delta >= self.until else self.left - 1
-        self.cut = None
 
 
 class RowBuffer:
