@@ -407,6 +407,8 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
     interp = InterpolationControl(sim.compiled, tol, x, 0.01 * tmax)
     times, sols = [0.0], [x]  # every accepted time; the last three accepted points
     rows = RowBuffer(x)  # every accepted point, for the result
+    # stored charges (as ChargeFrame keeps them) and row charge currents of the last points;
+    # every device's own charges and currents (SPICE's states)
     qs, qdots, steps = [q], [qdot], []
     ss, sdots = [states], [np.zeros_like(states)]
     t, order = 0.0, 1
