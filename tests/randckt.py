@@ -33,7 +33,8 @@ bounded by the tree resistance. Numbers are printed in assorted SPICE spellings 
 ``4700``, ``4.7e3``, ``1.5M`` = milli, ``2.2Meg``, ``10pF``), names and nodes in assorted case.
 
 Every netlist has ``.op``; some add ``.dc`` (sweep of a stage-0 source), ``.ac`` (one source gets
-an AC magnitude/phase) and, for linear circuits only, a short ``.tran`` with a PULSE source.
+an AC magnitude/phase) and, for linear circuits (or when asked for), a short ``.tran`` with a
+PULSE source.
 """
 
 from __future__ import annotations
@@ -292,7 +293,8 @@ def circuits(
 
     ``nonlinear``: force diodes/MOSFETs allowed (True) or excluded (False); None draws it.
     ``want``: analyses to include besides ``.op`` (``dc``, ``ac``, ``tran``); None draws them
-    (``tran`` only for linear circuits).
+    (``tran`` only for linear circuits; asked for, also for nonlinear ones: its stop time then
+    follows the linear elements' modes).
     """
     n_total = draw(st.integers(min_nodes, max_nodes))
     is_nonlinear = draw(st.booleans()) if nonlinear is None else nonlinear
@@ -468,7 +470,7 @@ def circuits(
         if linear and draw(st.integers(0, 9)) < 5:
             kinds.append("tran")
     else:
-        kinds = [k for k in want if k != "op" and (k != "tran" or linear)]
+        kinds = [k for k in want if k != "op"]
     if "tran" in kinds and not b.c_values and not b.l_values:
         # a capacitor where it creates a mode: across a pair not tied together by V/L/E
         pool = ["0", *names[: sizes[0]]]  # within stage 0: keeps stages free of feedback
