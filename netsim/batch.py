@@ -21,6 +21,7 @@ tolerances, not bit for bit.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from collections.abc import Mapping, Sequence
 
@@ -32,7 +33,7 @@ from netsim.analysis.linalg import DENSE_LIMIT
 from netsim.circuit.circuit import GROUND, Circuit, Instance
 from netsim.circuit.elaborate import elaborate
 from netsim.errors import AnalysisError, NetsimError
-from netsim.results import AnalysisResult, RunResults
+from netsim.results import AnalysisResult, InterruptedAnalysis, RunResults
 
 
 def variant_list(variants) -> list[dict[str, float]]:
@@ -143,15 +144,27 @@ class BatchRun:
         from netsim.analysis.dc import run_dc
 
         targets = [[p + name for p in self.prefixes] for name, _ in sweeps]
-        stacked = run_dc(self.sim, sweeps, targets)
-        return self._split(stacked, [name for name, _ in sweeps])
+        leading = [name for name, _ in sweeps]
+        with self._keeping_partial(leading):
+            stacked = run_dc(self.sim, sweeps, targets)
+        return self._split(stacked, leading)
 
     def ac(self, frequencies: np.ndarray) -> BatchResult:
         return self._split(self.sim.ac(frequencies), ["frequency"])
 
     def tran(self, tstep: float, tstop: float, tstart: float = 0.0, tmax: float | None = None,
              uic: bool = False, method: str | None = None) -> BatchResult:
-        return self._split(self.sim.tran(tstep, tstop, tstart, tmax, uic, method), ["time"])
+        with self._keeping_partial(["time"]):
+            stacked = self.sim.tran(tstep, tstop, tstart, tmax, uic, method)
+        return self._split(stacked, ["time"])
+
+    @contextlib.contextmanager
+    def _keeping_partial(self, leading: list[str]):
+        """An interrupt inside the stacked analysis hands on its points, split per variant."""
+        try:
+            yield
+        except InterruptedAnalysis as stop:
+            raise InterruptedBatch(self._split(stop.partial, leading)) from None
 
     def hb(self, args: dict | None = None, **kwargs) -> BatchResult:
         """Harmonic balance of every variant, one after the other: an autonomous frequency

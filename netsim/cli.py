@@ -118,7 +118,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {err.strerror}: {err.filename}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("interrupted; results of finished analyses were kept", file=sys.stderr)
+        print("interrupted; results of finished analyses were kept, and the points an "
+              "interrupted .tran or .dc had computed", file=sys.stderr)
         return 130
     except Exception as err:  # noqa: BLE001 - last line of defence: never a bare traceback
         if args.traceback:

@@ -93,6 +93,9 @@ class AnalysisResult:
             bits.append(f"oscillating at {s['frequency']:.9g} Hz")
         if "seconds" in s:
             bits.append(f"{s['seconds']:.3f} s")
+        if s.get("interrupted"):  # the first column is time or the inner sweep
+            name, x = next(iter(self.columns.items()))
+            bits.append(f"INTERRUPTED: the points up to {name} = {float(x[-1]):g}")
         return f"{self.name}: " + ", ".join(bits)
 
     def plot(self, path: str | Path) -> None:
@@ -147,6 +150,17 @@ class AnalysisResult:
 
 def _fmt(value: float) -> str:
     return repr(float(value))
+
+
+class InterruptedAnalysis(KeyboardInterrupt):
+    """An interrupt (Ctrl-C) inside a point-by-point analysis (.tran, .dc); ``partial`` holds
+    the points finished before it, with ``stats["interrupted"]`` True. ``Simulator.run_all``
+    hands it on like a finished result before the interrupt goes on: what was computed is
+    kept."""
+
+    def __init__(self, partial: AnalysisResult) -> None:
+        super().__init__()
+        self.partial = partial
 
 
 @dataclass

@@ -22,7 +22,7 @@ from netsim.circuit.circuit import Circuit
 from netsim.circuit.compile import compile_circuit
 from netsim.devices.base import EvalContext
 from netsim.errors import AnalysisError
-from netsim.results import AnalysisResult, RunResults, complex_names
+from netsim.results import AnalysisResult, InterruptedAnalysis, RunResults, complex_names
 
 
 class Simulator:
@@ -214,14 +214,22 @@ class Simulator:
             return self.batch(self.circuit.steps).run_all(on_result)
         results = RunResults(title=self.circuit.title)
         for request in self.circuit.analyses:
-            first = self.run(request)
-            for res in (first, *first.companions):
-                results.add(res)
-                res.plot_x = (self.circuit.plot_x.get(res.kind)
-                              or self.circuit.plot_x.get("all"))
-                if on_result is not None:
-                    on_result(res)
+            try:
+                first = self.run(request)
+            except InterruptedAnalysis as stop:  # keep the points computed, then stop
+                self._deliver(stop.partial, results, on_result)
+                raise
+            self._deliver(first, results, on_result)
         return results
+
+    def _deliver(self, first: AnalysisResult, results: RunResults, on_result) -> None:
+        """Add a result and its companions to ``results``; on_result(result) for each."""
+        for res in (first, *first.companions):
+            results.add(res)
+            res.plot_x = (self.circuit.plot_x.get(res.kind)
+                          or self.circuit.plot_x.get("all"))
+            if on_result is not None:
+                on_result(res)
 
 
 def run_request(target, request):

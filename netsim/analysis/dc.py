@@ -14,7 +14,7 @@ import numpy as np
 
 from netsim.analysis.op import solve_op
 from netsim.errors import AnalysisError
-from netsim.results import AnalysisResult
+from netsim.results import AnalysisResult, InterruptedAnalysis
 
 
 def sweep_values(start: float, stop: float, step: float) -> np.ndarray:
@@ -61,28 +61,39 @@ def run_dc(sim, sweeps: list[tuple[str, np.ndarray]],
     x = None
     nominal = [[grp.device.dc_value(name) for (grp, _), name in zip(group, names)]
                for group, names in zip(setters, targets)]
-    for vo in outer_vals:
-        if outer:
-            _apply(sim, setters[1], vo)
-        for vi in inner_vals:
-            _apply(sim, setters[0], vi)
-            x, its = solve_op(sim, sim.ctx(None), x,
-                              where=f"in the DC sweep at {inner_name} = {vi:g}")
-            iterations += its
-            rows_inner.append(vi)
-            rows_outer.append(vo)
-            solutions.append(x)
-    for group, values in zip(setters, nominal):  # later analyses see the netlist values
-        for grp_setter, value in zip(group, values):
-            _apply(sim, [grp_setter], value)
+    interrupted = False
+    try:
+        for vo in outer_vals:
+            if outer:
+                _apply(sim, setters[1], vo)
+            for vi in inner_vals:
+                _apply(sim, setters[0], vi)
+                x, its = solve_op(sim, sim.ctx(None), x,
+                                  where=f"in the DC sweep at {inner_name} = {vi:g}")
+                iterations += its
+                rows_inner.append(vi)
+                rows_outer.append(vo)
+                solutions.append(x)
+    except KeyboardInterrupt:  # the points so far are kept (InterruptedAnalysis)
+        if not solutions:
+            raise
+        interrupted = True
+    finally:
+        for group, values in zip(setters, nominal):  # later analyses see the netlist values
+            for grp_setter, value in zip(group, values):
+                _apply(sim, [grp_setter], value)
     cols = {inner_name: np.array(rows_inner)}
     if outer:
         cols[outer[0]] = np.array(rows_outer)
     raw = np.array(solutions)
     cols.update(sim.output_columns("dc", raw))
-    return AnalysisResult("dc", "dc", cols, {
+    result = AnalysisResult("dc", "dc", cols, {
         "points": len(solutions), "newton_iterations": iterations,
         "seconds": time.perf_counter() - start_time}, raw=raw)
+    if interrupted:
+        result.stats["interrupted"] = True
+        raise InterruptedAnalysis(result) from None
+    return result
 
 
 def _apply(sim, grp_setters, value: float) -> None:

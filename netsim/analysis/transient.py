@@ -24,7 +24,7 @@ from netsim.analysis.integrators import METHODS, coefficients, lte_step
 from netsim.analysis.newton import describe_failure, newton
 from netsim.devices.base import DeviceGroup
 from netsim.errors import AnalysisError, ConvergenceError
-from netsim.results import AnalysisResult
+from netsim.results import AnalysisResult, InterruptedAnalysis
 
 
 def _check_args(tstep: float, tstop: float, tstart: float, tmax: float | None, method: str):
@@ -419,125 +419,134 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
     corner_check = CornerCheck(tmax, interp.floor)
     bi = 0
     rejected = 0
+    interrupted = False
 
-    while t < tstop * (1.0 - 1e-12):
-        while bi < len(bps) and bps[bi] <= t + delmin:
-            bi += 1
-        next_bp = bps[bi] if bi < len(bps) else tstop
-        if fixed_step is not None:
-            delta = min(fixed_step, tstop - t)
-            at_breakpoint = False
-        if at_breakpoint:
-            order = 1
-            if source_corner:  # device events (stochastic switching) are too frequent
-                corner_check.corner()
-            delta = min(delta, 0.1 * min(save_delta, next_bp - t))
-        delta = min(delta, tmax) if fixed_step is None else delta
-        hit = False
-        if fixed_step is None and t + delta >= next_bp - delmin:
-            save_delta = delta
-            delta = next_bp - t
-            hit = True
-        elif t < tstart < t + delta:  # output starts exactly at tstart (not a corner)
-            delta = tstart - t
-        t_new = t + delta
-        h1 = steps[-1] if steps else delta
-        a0, c = coefficients(method, order, delta, h1, qdots[-1],
-                             lambda: frame.change(sols[-2], qs[-2], sols[-1], qs[-1]))
-        # predictor: extrapolate the last two points (Newton starts closer to the answer)
-        guess = x if len(sols) < 2 or at_breakpoint or asm.is_linear else \
-            x + (x - sols[-2]) * (delta / steps[-1])
-        out, a_last, q_new, x_last = solve_time_point(sim, frame, guess, sim.ctx(t_new), a0, c,
-                                                      x, qs[-1], hist)
-        iterations += out.iterations
-        if not out.converged:
-            rejected += 1
-            delta /= 8.0
-            order = 1
-            at_breakpoint = False
-            if delta < delmin:
-                message, hint = describe_failure(sim.compiled, out, f"at t={t_new:.6g} s")
-                raise ConvergenceError("time step too small: " + message, hint=hint)
-            continue
-        s_new = asm.charge_states(a_last, out.x, x_last)
-        sa0, sc = coefficients(method, order, delta, h1, sdots[-1], lambda: ss[-2] - ss[-1])
-        sdot_new = sa0 * (s_new - ss[-1]) + sc
-        # the charge currents summed from each device's own (SPICE's per-device state), not
-        # integrated per row: see per_device_currents
-        qdot_new = asm.scatter_states(a_last, sdot_new) if per_device else \
-            a0 * frame.change(out.x, q_new, x, qs[-1]) + c
-        new_delta = 2.0 * delta
-        new_order = order
-        if fixed_step is not None:
-            new_order = 1 if method == "be" else 2
-        elif s_new.size:
-            charges = [s_new] + ss[::-1][:3]
-            while len(charges) < 4:
-                charges.append(charges[-1])
-            hsteps = [delta] + steps[::-1][:2]
-            while len(hsteps) < 3:
-                hsteps.append(tmax)
-            args = (charges, hsteps, sdot_new, sdots[-1],
-                    tol.reltol, tol.abstol, tol.chgtol, tol.trtol)
-            new_delta = min(new_delta, lte_step(method, order, *args))
-            if new_delta <= 0.9 * delta:
+    try:
+        while t < tstop * (1.0 - 1e-12):
+            while bi < len(bps) and bps[bi] <= t + delmin:
+                bi += 1
+            next_bp = bps[bi] if bi < len(bps) else tstop
+            if fixed_step is not None:
+                delta = min(fixed_step, tstop - t)
+                at_breakpoint = False
+            if at_breakpoint:
+                order = 1
+                if source_corner:  # device events (stochastic switching) are too frequent
+                    corner_check.corner()
+                delta = min(delta, 0.1 * min(save_delta, next_bp - t))
+            delta = min(delta, tmax) if fixed_step is None else delta
+            hit = False
+            if fixed_step is None and t + delta >= next_bp - delmin:
+                save_delta = delta
+                delta = next_bp - t
+                hit = True
+            elif t < tstart < t + delta:  # output starts exactly at tstart (not a corner)
+                delta = tstart - t
+            t_new = t + delta
+            h1 = steps[-1] if steps else delta
+            a0, c = coefficients(method, order, delta, h1, qdots[-1],
+                                 lambda: frame.change(sols[-2], qs[-2], sols[-1], qs[-1]))
+            # predictor: extrapolate the last two points (Newton starts closer to the answer)
+            guess = x if len(sols) < 2 or at_breakpoint or asm.is_linear else \
+                x + (x - sols[-2]) * (delta / steps[-1])
+            out, a_last, q_new, x_last = solve_time_point(sim, frame, guess, sim.ctx(t_new), a0, c,
+                                                          x, qs[-1], hist)
+            iterations += out.iterations
+            if not out.converged:
                 rejected += 1
-                delta = new_delta
+                delta /= 8.0
+                order = 1
                 at_breakpoint = False
                 if delta < delmin:
-                    raise ConvergenceError(
-                        f"time step too small at t={t_new:.6g} s: the truncation error stays "
-                        "above tolerance",
-                        hint="relax reltol/trtol in .options or check for discontinuous sources",
-                    )
+                    message, hint = describe_failure(sim.compiled, out, f"at t={t_new:.6g} s")
+                    raise ConvergenceError("time step too small: " + message, hint=hint)
                 continue
-            if order == 1 and method != "be" and tol.maxord > 1:
-                delta2 = min(2.0 * delta, lte_step(method, 2, *args))
-                if delta2 > 1.05 * delta:
-                    new_order = 2
-                    new_delta = delta2
-        retry = None if fixed_step is not None else interp.check(sols, steps, out.x, delta)
-        if retry is None and fixed_step is None:
-            retry = corner_check.retry(sim, frame, hist, method, order, t, delta,
-                                       (sols[-2:], qs[-2:], qdots[-1], h1), out.x, interp)
-        if retry is not None:
-            rejected += 1
-            delta = retry
-            at_breakpoint = False
-            continue
-        # accept
-        order = new_order
-        corner_check.accepted(delta)
-        t = t_new
-        x = out.x
-        asm.accept(hist, a_last)
-        times.append(t)
-        sols.append(x)
-        rows.append(x)
-        qs.append(q_new)
-        qdots.append(qdot_new)
-        ss.append(s_new)
-        sdots.append(sdot_new)
-        steps.append(delta)
-        if len(qs) > 4:
-            del qs[0], qdots[0], ss[0], sdots[0], steps[0], sols[0]
-        at_breakpoint = source_corner = hit
-        if accepting:
-            x_ext = np.append(x, 0.0)
-            for grp in accepting:  # stochastic devices: events at accepted points
-                if grp.device.accept(x_ext[grp.conn], t, rng):
-                    at_breakpoint = True
-        if fixed_step is None:
-            new_delta = min(new_delta, interp.accept(sols, steps))
-        delta = new_delta
-        if sim.progress is not None:
-            sim.progress(t / tstop)
+            s_new = asm.charge_states(a_last, out.x, x_last)
+            sa0, sc = coefficients(method, order, delta, h1, sdots[-1], lambda: ss[-2] - ss[-1])
+            sdot_new = sa0 * (s_new - ss[-1]) + sc
+            # the charge currents summed from each device's own (SPICE's per-device state), not
+            # integrated per row: see per_device_currents
+            qdot_new = asm.scatter_states(a_last, sdot_new) if per_device else \
+                a0 * frame.change(out.x, q_new, x, qs[-1]) + c
+            new_delta = 2.0 * delta
+            new_order = order
+            if fixed_step is not None:
+                new_order = 1 if method == "be" else 2
+            elif s_new.size:
+                charges = [s_new] + ss[::-1][:3]
+                while len(charges) < 4:
+                    charges.append(charges[-1])
+                hsteps = [delta] + steps[::-1][:2]
+                while len(hsteps) < 3:
+                    hsteps.append(tmax)
+                args = (charges, hsteps, sdot_new, sdots[-1],
+                        tol.reltol, tol.abstol, tol.chgtol, tol.trtol)
+                new_delta = min(new_delta, lte_step(method, order, *args))
+                if new_delta <= 0.9 * delta:
+                    rejected += 1
+                    delta = new_delta
+                    at_breakpoint = False
+                    if delta < delmin:
+                        raise ConvergenceError(
+                            f"time step too small at t={t_new:.6g} s: the truncation error "
+                            "stays above tolerance",
+                            hint="relax reltol/trtol in .options or check for discontinuous "
+                                 "sources",
+                        )
+                    continue
+                if order == 1 and method != "be" and tol.maxord > 1:
+                    delta2 = min(2.0 * delta, lte_step(method, 2, *args))
+                    if delta2 > 1.05 * delta:
+                        new_order = 2
+                        new_delta = delta2
+            retry = None if fixed_step is not None else interp.check(sols, steps, out.x, delta)
+            if retry is None and fixed_step is None:
+                retry = corner_check.retry(sim, frame, hist, method, order, t, delta,
+                                           (sols[-2:], qs[-2:], qdots[-1], h1), out.x, interp)
+            if retry is not None:
+                rejected += 1
+                delta = retry
+                at_breakpoint = False
+                continue
+            # accept
+            order = new_order
+            corner_check.accepted(delta)
+            t = t_new
+            x = out.x
+            asm.accept(hist, a_last)
+            times.append(t)
+            sols.append(x)
+            rows.append(x)
+            qs.append(q_new)
+            qdots.append(qdot_new)
+            ss.append(s_new)
+            sdots.append(sdot_new)
+            steps.append(delta)
+            if len(qs) > 4:
+                del qs[0], qdots[0], ss[0], sdots[0], steps[0], sols[0]
+            at_breakpoint = source_corner = hit
+            if accepting:
+                x_ext = np.append(x, 0.0)
+                for grp in accepting:  # stochastic devices: events at accepted points
+                    if grp.device.accept(x_ext[grp.conn], t, rng):
+                        at_breakpoint = True
+            if fixed_step is None:
+                new_delta = min(new_delta, interp.accept(sols, steps))
+            delta = new_delta
+            if sim.progress is not None:
+                sim.progress(t / tstop)
+    except KeyboardInterrupt:  # the points so far are kept (InterruptedAnalysis)
+        interrupted = True
 
     times_arr = np.array(times)
     first = int(np.searchsorted(times_arr, tstart * (1.0 - 1e-12)))  # times ascend
     raw = rows.finish()[first:]
     cols = {"time": times_arr[first:]}
     cols.update(sim.output_columns("tran", raw))
-    return AnalysisResult("tran", "tran", cols, {
+    result = AnalysisResult("tran", "tran", cols, {
         "points": len(times_arr) - first, "newton_iterations": iterations,
         "rejected": rejected, "seconds": time.perf_counter() - wall}, raw=raw)
+    if interrupted:
+        result.stats["interrupted"] = True
+        raise InterruptedAnalysis(result) from None
+    return result
