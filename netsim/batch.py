@@ -231,13 +231,10 @@ class BatchRun:
                 on_result(res)
 
 
-class InterruptedBatch(KeyboardInterrupt):
-    """An interrupt during a variant-by-variant analysis; ``partial`` holds the variants
-    that finished (BatchRun.run_all hands them on before the interrupt goes on)."""
-
-    def __init__(self, partial: BatchResult) -> None:
-        super().__init__()
-        self.partial = partial
+class InterruptedBatch(InterruptedAnalysis):
+    """An interrupt during a batch; ``partial`` is a BatchResult: the variants that finished
+    (variant by variant) or every variant's points so far (stacked), which BatchRun.run_all
+    hands on before the interrupt goes on."""
 
 
 def _summed(results: list[AnalysisResult]) -> dict:

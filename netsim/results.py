@@ -158,9 +158,9 @@ class InterruptedAnalysis(KeyboardInterrupt):
     hands it on like a finished result before the interrupt goes on: what was computed is
     kept."""
 
-    def __init__(self, partial: AnalysisResult) -> None:
+    def __init__(self, partial) -> None:
         super().__init__()
-        self.partial = partial
+        self.partial = partial  # an AnalysisResult (a BatchResult for InterruptedBatch)
 
 
 @dataclass
