@@ -79,9 +79,11 @@ def _apply_capacitor_ic(sim, x0: np.ndarray, q0: np.ndarray) -> None:
                 q0[m] -= dq
 
 
-# the reported-point controls never cut a step below tmax / 100; the step-doubling check of
-# the steps after a corner measures their actual error (a jump, which smaller steps cannot
-# resolve, passes it), so it may cut much further, to this fraction of tmax
+# the reported-point controls never cut a step below tmax / 100, except the first step after a
+# source corner, which may go down to this fraction of tmax (docs/numerics.md)
+CORNER_FLOOR = 0.002
+# the step-doubling check of the steps after a corner measures their actual error (a jump,
+# which smaller steps cannot resolve, passes it), so it may cut much further
 SPLIT_FLOOR = 1e-5
 
 
@@ -96,9 +98,10 @@ class InterpolationControl:
     smaller of the last second divided difference and the mean of the last two, which cancels
     the step-to-step
     alternation the trapezoidal rule leaves on capacitor currents (it does not shrink with
-    the step, so it must not drive it). Steps are never cut below ``floor`` (tmax / 100): a
-    jump in a quantity cannot be resolved by smaller steps (the steps after a corner are
-    checked further by :class:`CornerCheck`)."""
+    the step, so it must not drive it). Steps are never cut below ``floor`` (tmax / 100; the
+    first step after a corner: CORNER_FLOOR, see docs/numerics.md): a jump in a quantity cannot
+    be resolved by smaller steps (the steps after a corner are checked further by
+    :class:`CornerCheck`)."""
 
     def __init__(self, cc, tol, x0: np.ndarray, floor: float) -> None:
         self.rows = np.nonzero(cc.public)[0]
@@ -133,9 +136,11 @@ class InterpolationControl:
         span = np.maximum(self.hi, x[r]) - np.minimum(self.lo, x[r])
         return self.reltol * np.maximum(span, 2.0 * np.abs(x[r])) + self.abs_floor
 
-    def check(self, sols, steps, x_new: np.ndarray, delta: float) -> float | None:
-        """A smaller step to retry with, or None when the step is acceptable."""
-        floor = self.floor
+    def check(self, sols, steps, x_new: np.ndarray, delta: float,
+              floor: float | None = None) -> float | None:
+        """A smaller step to retry with, or None when the step is acceptable; ``floor``
+        replaces the usual one for this step."""
+        floor = self.floor if floor is None else floor
         if len(sols) < 2 or delta <= floor * 1.0001:
             return None
         allowed, _ = self.allowed(sols[-2], sols[-1], x_new, steps[-1], delta, self.previous)
@@ -405,6 +410,7 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
     accepting = [grp for grp in sim.compiled.groups
                  if getattr(grp.device.accept, "__func__", None) is not DeviceGroup.accept]
     interp = InterpolationControl(sim.compiled, tol, x, 0.01 * tmax)
+    corner_floor = CORNER_FLOOR * tmax
     times, sols = [0.0], [x]  # every accepted time; the last three accepted points
     rows = RowBuffer(x)  # every accepted point, for the result
     # stored charges (as ChargeFrame keeps them) and row charge currents of the last points;
@@ -416,6 +422,7 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
     save_delta = delta
     at_breakpoint = True
     source_corner = True  # the breakpoint is the start or a source corner, not a device event
+    first_after_corner = True  # until the first step after a corner is accepted
     corner_check = CornerCheck(tmax, interp.floor)
     bi = 0
     rejected = 0
@@ -431,6 +438,7 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
                 at_breakpoint = False
             if at_breakpoint:
                 order = 1
+                first_after_corner = True
                 if source_corner:  # device events (stochastic switching) are too frequent
                     corner_check.corner()
                 delta = min(delta, 0.1 * min(save_delta, next_bp - t))
@@ -499,7 +507,8 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
                     if delta2 > 1.05 * delta:
                         new_order = 2
                         new_delta = delta2
-            retry = None if fixed_step is not None else interp.check(sols, steps, out.x, delta)
+            retry = None if fixed_step is not None else interp.check(
+                sols, steps, out.x, delta, corner_floor if first_after_corner else None)
             if retry is None and fixed_step is None:
                 retry = corner_check.retry(sim, frame, hist, method, order, t, delta,
                                            (sols[-2:], qs[-2:], qdots[-1], h1), out.x, interp)
@@ -510,6 +519,7 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
                 continue
             # accept
             order = new_order
+            first_after_corner = False
             corner_check.accepted(delta)
             t = t_new
             x = out.x
