@@ -150,7 +150,9 @@ class BatchRun:
         return self._split(stacked, leading)
 
     def ac(self, frequencies: np.ndarray) -> BatchResult:
-        return self._split(self.sim.ac(frequencies), ["frequency"])
+        with self._keeping_partial(["frequency"]):
+            stacked = self.sim.ac(frequencies)
+        return self._split(stacked, ["frequency"])
 
     def tran(self, tstep: float, tstop: float, tstart: float = 0.0, tmax: float | None = None,
              uic: bool = False, method: str | None = None) -> BatchResult:

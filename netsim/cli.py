@@ -119,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         print("interrupted; results of finished analyses were kept, and the points an "
-              "interrupted .tran or .dc had computed", file=sys.stderr)
+              "interrupted .tran, .dc or .ac had computed", file=sys.stderr)
         return 130
     except Exception as err:  # noqa: BLE001 - last line of defence: never a bare traceback
         if args.traceback:

@@ -153,7 +153,7 @@ def _fmt(value: float) -> str:
 
 
 class InterruptedAnalysis(KeyboardInterrupt):
-    """An interrupt (Ctrl-C) inside a point-by-point analysis (.tran, .dc); ``partial`` holds
+    """An interrupt (Ctrl-C) inside a point-by-point analysis (.tran, .dc, .ac); ``partial`` holds
     the points finished before it, with ``stats["interrupted"]`` True. ``Simulator.run_all``
     hands it on like a finished result before the interrupt goes on: what was computed is
     kept."""

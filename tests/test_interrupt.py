@@ -1,12 +1,13 @@
 """An interrupt (Ctrl-C) keeps what was computed: the analyses that finished, and the points an
-interrupted transient or DC sweep had reached (``InterruptedAnalysis``), through the Python API,
-batches and the CLI."""
+interrupted transient, DC or AC sweep had reached (``InterruptedAnalysis``), through the Python
+API, batches and the CLI."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
+import netsim.analysis.ac as ac_module
 import netsim.analysis.dc as dc_module
 from netsim.analysis.transient import InterpolationControl
 from netsim.batch import InterruptedBatch
@@ -101,3 +102,30 @@ def test_cli_writes_the_interrupted_transient(monkeypatch, tmp_path, capsys) -> 
     data = np.genfromtxt(tmp_path / "out" / "tran.csv", delimiter=",", names=True)
     assert 30 <= data.size < 100
     assert np.all(np.diff(data["time"]) > 0.0)
+
+
+def test_interrupted_ac_sweep_keeps_its_frequencies(monkeypatch) -> None:
+    text = "lowpass\nV1 in 0 dc 0 ac 1\nR1 in out 1k\nC1 out 0 1n\n.ac dec 10 1k 1g\n.end\n"
+    whole = Simulator.from_text(text, "lp").run_all().ac
+    real = ac_module.make_solver
+
+    def make_solver(*args, **kwargs):
+        solver = real(*args, **kwargs)
+        solve, seen = solver.solve, [0]
+
+        def interrupting_solve(b):
+            seen[0] += 1
+            if seen[0] == 11:
+                raise KeyboardInterrupt
+            return solve(b)
+
+        solver.solve = interrupting_solve
+        return solver
+
+    monkeypatch.setattr(ac_module, "make_solver", make_solver)
+    with pytest.raises(InterruptedAnalysis) as stop:
+        Simulator.from_text(text, "lp").run_all()
+    part = stop.value.partial
+    assert part.stats["interrupted"] is True and part.stats["points"] == 10
+    np.testing.assert_array_equal(part.columns["frequency"], whole.columns["frequency"][:10])
+    np.testing.assert_array_equal(part["v(out)"], whole["v(out)"][:10])

@@ -12,7 +12,7 @@ import numpy as np
 
 from netsim.analysis.linalg import SingularMatrixError, make_solver
 from netsim.errors import AnalysisError, ConvergenceError
-from netsim.results import AnalysisResult
+from netsim.results import AnalysisResult, InterruptedAnalysis
 
 
 def frequency_grid(mode: str, points: int, fstart: float, fstop: float) -> np.ndarray:
@@ -40,17 +40,27 @@ def run_ac(sim, freqs: np.ndarray) -> AnalysisResult:
     cc = sim.compiled
     solver = make_solver(cc.n, cc.indptr, cc.indices, sim.circuit.options.get("solver"))
     out = np.empty((len(freqs), cc.n), dtype=complex)
-    for k, f in enumerate(freqs):
-        try:
-            solver.factor(a.g + 2j * np.pi * f * a.c)
-        except SingularMatrixError as err:
-            raise ConvergenceError(
-                f"singular AC matrix at f={f:g} Hz; check unknown {cc.names[err.index]}",
-                hint="a node may have no path to ground at this frequency",
-            ) from None
-        out[k] = solver.solve(-exc)
-    cols = {"frequency": freqs}
-    cols.update(sim.output_columns("ac", out))
-    return AnalysisResult("ac", "ac", cols, {
-        "points": len(freqs), "newton_iterations": iters,
-        "seconds": time.perf_counter() - start}, raw=out)
+    done = 0
+    try:
+        for f in freqs:
+            try:
+                solver.factor(a.g + 2j * np.pi * f * a.c)
+            except SingularMatrixError as err:
+                raise ConvergenceError(
+                    f"singular AC matrix at f={f:g} Hz; check unknown {cc.names[err.index]}",
+                    hint="a node may have no path to ground at this frequency",
+                ) from None
+            out[done] = solver.solve(-exc)
+            done += 1
+    except KeyboardInterrupt:  # the frequencies so far are kept (InterruptedAnalysis)
+        if not done:
+            raise
+    cols = {"frequency": freqs[:done]}
+    cols.update(sim.output_columns("ac", out[:done]))
+    result = AnalysisResult("ac", "ac", cols, {
+        "points": done, "newton_iterations": iters,
+        "seconds": time.perf_counter() - start}, raw=out[:done])
+    if done < len(freqs):
+        result.stats["interrupted"] = True
+        raise InterruptedAnalysis(result)
+    return result
