@@ -40,6 +40,9 @@ def _interrupt_after(monkeypatch, calls: int) -> None:
 
 
 def test_interrupted_transient_hands_on_its_points(monkeypatch) -> None:
+    import netsim
+
+    assert netsim.InterruptedAnalysis is InterruptedAnalysis  # the public name
     whole = Simulator.from_text(RC, "rc").run_all().tran
     _interrupt_after(monkeypatch, 40)
     delivered = []
