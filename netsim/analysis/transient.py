@@ -187,6 +187,36 @@ def per_device_currents(asm, first, states: np.ndarray, q: np.ndarray) -> bool:
                                                                            initial=0.0))))
 
 
+def held_capacitor_states(sim) -> np.ndarray | None:
+    """(static states,) True for the charge states of capacitors whose two terminals ideal
+    voltage-defining branches (V, E, H, B with V=) tie to ground, None when there are none.
+
+    Their voltage is algebraic (set by sources, not by their own current), and their current
+    flows only into those sources: under the trapezoidal rule it is
+    ``i_n = 2C/h (v_n - v_n-1) - i_n-1``, which carries any error (a device switching inside
+    a step) on, alternating, for ever. The transient keeps for them the derivative of the
+    quadratic through their last three charges instead (Gear-2's, no memory of i), which no
+    node voltage depends on."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    asm, n = sim.assembler, sim.compiled.n
+    pairs = [grp.conn[:, :2] for grp in sim.compiled.groups if grp.device.voltage_defining]
+    caps = [grp for grp in asm.static if grp.device.family == "capacitor"]
+    if not pairs or not caps:
+        return None
+    pairs = np.concatenate(pairs)
+    graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n + 1, n + 1))
+    _, label = connected_components(graph, directed=False)
+    held_node = label == label[n]  # index n is ground
+    mask = np.zeros(asm.state_matrix.m, dtype=bool)
+    for grp in caps:
+        both = held_node[grp.conn[:, 0]] & held_node[grp.conn[:, 1]]
+        first = asm.state_offsets[id(grp)] + 2 * np.nonzero(both)[0]
+        mask[first] = mask[first + 1] = True
+    return mask if mask.any() else None
+
+
 class ChargeFrame:
     """How the transient stores and differences the system charges (n,) of accepted points.
 
@@ -403,6 +433,7 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
     qdot = np.zeros(asm.n)
     states = _uic_states(asm, first, x) if uic else asm.charge_states(first, x)
     per_device = per_device_currents(asm, first, states, q_total)
+    held = held_capacitor_states(sim) if per_device and method == "trap" else None
     asm.reset_limiting()
 
     delmin = 1e-11 * tmax
@@ -472,6 +503,12 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
             s_new = asm.charge_states(a_last, out.x, x_last)
             sa0, sc = coefficients(method, order, delta, h1, sdots[-1], lambda: ss[-2] - ss[-1])
             sdot_new = sa0 * (s_new - ss[-1]) + sc
+            if held is not None and order == 2 and len(ss) > 1:  # see held_capacitor_states
+                ga0, gc = coefficients("gear", 2, delta, h1, sdots[-1],
+                                       lambda: ss[-2] - ss[-1])
+                k = held.size
+                sdot_new[:k] = np.where(held, ga0 * (s_new[:k] - ss[-1][:k]) + gc[:k],
+                                        sdot_new[:k])
             # the charge currents summed from each device's own (SPICE's per-device state), not
             # integrated per row: see per_device_currents
             qdot_new = asm.scatter_states(a_last, sdot_new) if per_device else \

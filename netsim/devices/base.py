@@ -169,6 +169,8 @@ class DeviceGroup:
     current_test: ClassVar[bool] = False
     compact: ClassVar[bool] = False
     hold_in_periodic: ClassVar[bool] = True
+    # each instance ties its first two terminals by an ideal voltage (V, E, H, B with V=)
+    voltage_defining: bool = False
 
     def __init__(self, instances: list[Instance], temp: float, tnom: float) -> None:
         """Build parameter arrays (shape (N,)) from the instances.

@@ -45,6 +45,7 @@ class BehaviouralSource(DeviceGroup):
         (inst,) = instances
         self.function = inst.extra["function"]
         self.output = inst.extra["output"]
+        self.voltage_defining = self.output == "v"
         cols = inst.extra["probe_columns"]
         u = self.n_unknowns
         # probe values = selector @ x : (P, U) with +1/-1 entries

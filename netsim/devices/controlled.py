@@ -53,6 +53,7 @@ class _LinearControlled(DeviceGroup):
 class VCVS(_LinearControlled):
     family = "vcvs"
     terminals = ("p", "n", "cp", "cn")
+    voltage_defining = True
 
     @classmethod
     def internal_unknowns(cls, inst: Instance) -> tuple[UnknownSpec, ...]:
@@ -95,6 +96,7 @@ class CCCS(_LinearControlled):
 class CCVS(_LinearControlled):
     family = "ccvs"
     terminals = ("p", "n")
+    voltage_defining = True
 
     @classmethod
     def internal_unknowns(cls, inst: Instance) -> tuple[UnknownSpec, ...]:

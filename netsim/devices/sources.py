@@ -551,6 +551,7 @@ class VoltageSource(_SourceGroup):
 
     family = "vsource"
     terminals = ("p", "n")
+    voltage_defining = True
 
     @classmethod
     def internal_unknowns(cls, inst: Instance) -> tuple[UnknownSpec, ...]:
