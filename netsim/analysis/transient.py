@@ -196,7 +196,8 @@ def held_capacitor_states(sim) -> np.ndarray | None:
     ``i_n = 2C/h (v_n - v_n-1) - i_n-1``, which carries any error (a device switching inside
     a step) on, alternating, for ever. The transient keeps for them the derivative of the
     quadratic through their last three charges instead (Gear-2's, no memory of i), which no
-    node voltage depends on."""
+    node voltage depends on; not while the post-corner check compares a step with two
+    trapezoidal halves (docs/numerics.md)."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
@@ -503,7 +504,9 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
             s_new = asm.charge_states(a_last, out.x, x_last)
             sa0, sc = coefficients(method, order, delta, h1, sdots[-1], lambda: ss[-2] - ss[-1])
             sdot_new = sa0 * (s_new - ss[-1]) + sc
-            if held is not None and order == 2 and len(ss) > 1:  # see held_capacitor_states
+            # see held_capacitor_states; not while the post-corner check compares this step
+            # with two trapezoidal halves (their history would differ from the step's)
+            if held is not None and order == 2 and len(ss) > 1 and corner_check.left <= 0:
                 ga0, gc = coefficients("gear", 2, delta, h1, sdots[-1],
                                        lambda: ss[-2] - ss[-1])
                 k = held.size
