@@ -164,6 +164,15 @@ class InterruptedAnalysis(KeyboardInterrupt):
         self.partial = partial  # an AnalysisResult (a BatchResult for InterruptedBatch)
 
 
+def kept(result: AnalysisResult, interrupted: bool) -> AnalysisResult:
+    """``result`` when the analysis ran to its end; after an interrupt, raise it marked
+    ``stats["interrupted"]`` inside an InterruptedAnalysis (the caller keeps the points)."""
+    if interrupted:
+        result.stats["interrupted"] = True
+        raise InterruptedAnalysis(result) from None
+    return result
+
+
 @dataclass
 class RunResults:
     """All analyses of a run, in netlist order. ``res.tran`` is the first transient,

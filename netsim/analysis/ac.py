@@ -12,7 +12,7 @@ import numpy as np
 
 from netsim.analysis.linalg import SingularMatrixError, make_solver
 from netsim.errors import AnalysisError, ConvergenceError
-from netsim.results import AnalysisResult, InterruptedAnalysis
+from netsim.results import AnalysisResult, kept
 
 
 def frequency_grid(mode: str, points: int, fstart: float, fstop: float) -> np.ndarray:
@@ -60,7 +60,4 @@ def run_ac(sim, freqs: np.ndarray) -> AnalysisResult:
     result = AnalysisResult("ac", "ac", cols, {
         "points": done, "newton_iterations": iters,
         "seconds": time.perf_counter() - start}, raw=out[:done])
-    if done < len(freqs):
-        result.stats["interrupted"] = True
-        raise InterruptedAnalysis(result)
-    return result
+    return kept(result, done < len(freqs))

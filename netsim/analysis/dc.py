@@ -14,7 +14,7 @@ import numpy as np
 
 from netsim.analysis.op import solve_op
 from netsim.errors import AnalysisError
-from netsim.results import AnalysisResult, InterruptedAnalysis
+from netsim.results import AnalysisResult, kept
 
 
 def sweep_values(start: float, stop: float, step: float) -> np.ndarray:
@@ -90,10 +90,7 @@ def run_dc(sim, sweeps: list[tuple[str, np.ndarray]],
     result = AnalysisResult("dc", "dc", cols, {
         "points": len(solutions), "newton_iterations": iterations,
         "seconds": time.perf_counter() - start_time}, raw=raw)
-    if interrupted:
-        result.stats["interrupted"] = True
-        raise InterruptedAnalysis(result) from None
-    return result
+    return kept(result, interrupted)
 
 
 def _apply(sim, grp_setters, value: float) -> None:

@@ -24,7 +24,7 @@ from netsim.analysis.integrators import METHODS, coefficients, lte_step
 from netsim.analysis.newton import describe_failure, newton
 from netsim.devices.base import DeviceGroup
 from netsim.errors import AnalysisError, ConvergenceError
-from netsim.results import AnalysisResult, InterruptedAnalysis
+from netsim.results import AnalysisResult, kept
 
 
 def _check_args(tstep: float, tstop: float, tstart: float, tmax: float | None, method: str):
@@ -335,13 +335,18 @@ class CornerCheck:
     def corner(self) -> None:
         self.left = SPLIT_WINDOW
 
+    @property
+    def active(self) -> bool:
+        """Whether the steps are still being checked after the last corner."""
+        return self.left > 0
+
     def retry(self, sim, frame: ChargeFrame, hist, method: str, order: int, t: float,
               delta: float, history: tuple, x_full: np.ndarray,
               interp: InterpolationControl) -> float | None:
         """A smaller step to retry with, or None when the step x_full passes (or is not
         checked); arguments as :func:`split_step_ratio`, whose tolerance and rows are the
         interpolation control's."""
-        if self.left <= 0 or delta <= self.floor * 1.0001:
+        if not self.active or delta <= self.floor * 1.0001:
             return None
         ratio = split_step_ratio(sim, frame, hist, method, order, t, delta, history, x_full,
                                  interp.tolerance(x_full), interp.rows)
@@ -506,7 +511,7 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
             sdot_new = sa0 * (s_new - ss[-1]) + sc
             # see held_capacitor_states; not while the post-corner check compares this step
             # with two trapezoidal halves (their history would differ from the step's)
-            if held is not None and order == 2 and len(ss) > 1 and corner_check.left <= 0:
+            if held is not None and order == 2 and len(ss) > 1 and not corner_check.active:
                 ga0, gc = coefficients("gear", 2, delta, h1, sdots[-1],
                                        lambda: ss[-2] - ss[-1])
                 k = held.size
@@ -596,7 +601,4 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
     result = AnalysisResult("tran", "tran", cols, {
         "points": len(times_arr) - first, "newton_iterations": iterations,
         "rejected": rejected, "seconds": time.perf_counter() - wall}, raw=raw)
-    if interrupted:
-        result.stats["interrupted"] = True
-        raise InterruptedAnalysis(result) from None
-    return result
+    return kept(result, interrupted)
