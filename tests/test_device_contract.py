@@ -157,9 +157,12 @@ def test_batched_equals_single(group: DeviceGroup, data) -> None:
             assert (a is None) == (s is None)
             if a is not None:
                 np.testing.assert_allclose(a[b], s, rtol=1e-13, atol=0, err_msg=name)
+    # a group of one instance sums some terms in another order: a current that is itself a
+    # rounding residue (1.2e-26 A from a MOSFET, off by 1.1e-30 A) needs an absolute floor,
+    # here twelve decades below SPICE's abstol (A, S, C)
     for k, inst in enumerate(group.instances):
         alone = cls([inst], TEMP, TNOM).evaluate(xb[:, k : k + 1], ctx)
-        np.testing.assert_allclose(alone.i[:, 0], batched.i[:, k], rtol=1e-13, atol=0)
-        np.testing.assert_allclose(alone.di[:, 0], batched.di[:, k], rtol=1e-13, atol=0)
+        np.testing.assert_allclose(alone.i[:, 0], batched.i[:, k], rtol=1e-13, atol=1e-24)
+        np.testing.assert_allclose(alone.di[:, 0], batched.di[:, k], rtol=1e-13, atol=1e-24)
         if alone.q is not None:
-            np.testing.assert_allclose(alone.q[:, 0], batched.q[:, k], rtol=1e-13, atol=0)
+            np.testing.assert_allclose(alone.q[:, 0], batched.q[:, k], rtol=1e-13, atol=1e-36)
