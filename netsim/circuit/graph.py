@@ -48,7 +48,7 @@ def check_topology(circuit: Circuit) -> None:
     """Raise TopologyError for ill-posed circuits; append warnings to circuit.warnings."""
     uic_only = bool(circuit.analyses) and all(
         a.kind == "tran" and a.args.get("uic") for a in circuit.analyses)
-    dc = _UnionFind()
+    dc = UnionFind()
     dc.add(GROUND)
     attached: dict[str, list[str]] = {}
     for inst in circuit.instances:
@@ -83,12 +83,13 @@ def check_topology(circuit: Circuit) -> None:
                 f"node '{node}' has only one connection ({names[0]})", inst.span))
 
 
-class _UnionFind:
-    """Disjoint sets of node names (path halving, union by size), in insertion order."""
+class UnionFind:
+    """Disjoint sets of nodes (names or indices; path halving, union by size), in insertion
+    order."""
 
     def __init__(self) -> None:
-        self.parent: dict[str, str] = {}
-        self.size: dict[str, int] = {}
+        self.parent: dict = {}
+        self.size: dict = {}
 
     def add(self, node: str) -> None:
         if node not in self.parent:
@@ -123,7 +124,7 @@ class _UnionFind:
 
 
 def _check_voltage_loops(circuit: Circuit) -> None:
-    sets = _UnionFind()
+    sets = UnionFind()
     edges: list[tuple[str, str, str]] = []
     for inst in circuit.instances:
         voltage_out = inst.family in VOLTAGE_DEFINING or (
