@@ -3,10 +3,13 @@
     python benchmarks/run.py [--quick] [--only NAME[,NAME]] [--repeat N] [--timeout S]
 
 For every circuit of ``benchmarks/circuits.py`` this writes the netlist(s) to a work folder,
-runs ``netsim run FILE -o DIR --quiet`` and ``ngspice -b -r FILE.raw FILE`` as whole processes
-(startup included) under ``/usr/bin/time -v``, and reports the median wall time of N runs (one
-run when the first takes over 60 s), their ratio, the peak resident memory of each, and the
-largest difference between the two results (in % of the signal range). The table is printed
+runs ``netsim run FILE -o DIR --format npz --quiet`` and ``ngspice -b -r FILE.raw FILE`` as whole
+processes (startup included; each writes its binary output format: ngspice's raw file is binary
+unless ``filetype=ascii``, and netsim's CSV would cost it the text formatting ngspice skips, e.g.
+0.3 s of 1.9 s on the 1000-section diode ladder) under ``/usr/bin/time -v``, and reports the
+median wall time of N runs (one run when the first takes over 60 s), their ratio, the peak
+resident memory of each, and the largest difference between the two results (in % of the
+signal range). The table is printed
 as Markdown and written to ``benchmarks/results.md`` (``results_quick.md`` with ``--quick``).
 A run that exceeds the timeout is stopped (its whole process group) and reported as TIMEOUT.
 """
@@ -101,6 +104,15 @@ def repeated(cmd: list[str], cwd: Path, repeat: int, timeout: float, log: Path) 
 
 
 # ---------------------------------------------------------------------------- comparing
+def read_netsim(folder: Path, kind: str) -> dict[str, np.ndarray]:
+    """Columns of netsim's <kind> result in folder: <kind>.npz, else <kind>.csv."""
+    path = folder / f"{kind}.npz"
+    if path.exists():
+        with np.load(path) as data:
+            return {name.lower(): data[name] for name in data.files}
+    return read_netsim_csv(folder / f"{kind}.csv")
+
+
 def read_netsim_csv(path: Path) -> dict[str, np.ndarray]:
     """Columns of a netsim CSV (op.csv: name,value rows -> 0-d arrays)."""
     with open(path, newline="") as fh:
@@ -207,13 +219,12 @@ def compare(bench: Bench, ns_dir: Path, raw: Path) -> float:
         plot = find_plot(plots, "tran")
         if plot is None:
             return math.nan
-        return tran_error(read_netsim_csv(ns_dir / "tran.csv"), plot, bench.nodes)
+        return tran_error(read_netsim(ns_dir, "tran"), plot, bench.nodes)
     errors = []
     for kind in ("op", "dc"):
         plot = find_plot(plots, kind)
-        path = ns_dir / f"{kind}.csv"
-        if plot is not None and path.exists():
-            errors.append(static_error(read_netsim_csv(path), plot))
+        if plot is not None and any(ns_dir.glob(f"{kind}.*")):
+            errors.append(static_error(read_netsim(ns_dir, kind), plot))
     return max(errors) if errors else math.nan
 
 
@@ -264,8 +275,8 @@ def run_bench(bench: Bench, work: Path, repeat: int, timeout: float) -> Row:
     net.write_text(bench.texts[0])
     row = Row(bench, bench.name)
     ns_out = folder / "netsim.out"
-    row.netsim = repeated(["netsim", "run", net.name, "-o", ns_out.name, "--quiet"], folder,
-                          repeat, timeout, folder / "netsim.log")
+    row.netsim = repeated(["netsim", "run", net.name, "-o", ns_out.name, "--format", "npz",
+                           "--quiet"], folder, repeat, timeout, folder / "netsim.log")
     row.ngspice = repeated(["ngspice", "-b", "-r", f"{bench.name}.raw", net.name], folder,
                            repeat, timeout, folder / "ngspice.log")
     _note_failures(row)
@@ -284,7 +295,7 @@ def run_bench(bench: Bench, work: Path, repeat: int, timeout: float) -> Row:
             if bench.edges:
                 plot = find_plot(read_raw(ref), "tran")
                 if plot is not None:
-                    ns = read_netsim_csv(ns_out / "tran.csv")
+                    ns = read_netsim(ns_out, "tran")
                     row.notes.append("netsim vs reference: " + edge_shift(ns, plot, bench.nodes))
                     ng = find_plot(read_raw(raw), "tran")
                     if bench.reference and ng is not None:
