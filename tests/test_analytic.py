@@ -115,6 +115,38 @@ def test_behavioural_source_of_time_only_is_stamped_like_an_independent_source()
 
 
 
+def test_behavioural_sources_of_constants_drive_their_value() -> None:
+    """B/E/G value expressions without probes or time are constants: every analysis sees
+    their value (they were once stamped like resistors, Jacobian only, and drove 0)."""
+    res = netsim.run_text("""constant behavioural sources
+.param a=2
+B1 n1 0 v=3
+R1 n1 0 1k
+B2 0 n2 i=2m
+R2 n2 0 1k
+E1 n3 0 value={a*1.5}
+R3 n3 0 1k
+G1 0 n4 value={a*1m}
+R4 n4 0 1k
+B5 n5 0 v=sqrt(4)
+R5 n5 0 1k
+V9 n9 0 dc 0 ac 1
+R9 n9 n5 1k
+.op
+.dc V9 0 1 0.5
+.ac lin 2 1k 2k
+.tran 1m 3m
+.end
+""")
+    expect = {"v(n1)": 3.0, "v(n2)": 2.0, "v(n3)": 3.0, "v(n4)": 2.0, "v(n5)": 2.0}
+    for kind in ("op", "dc", "tran"):
+        for name, value in expect.items():
+            np.testing.assert_allclose(res[kind][name], value, rtol=1e-9, err_msg=kind)
+    np.testing.assert_allclose(res.op["i(b1)"], -3e-3, rtol=1e-9)
+    # n5 is held by B5: no AC signal reaches it
+    np.testing.assert_allclose(res.ac["vr(n5)"], 0.0, atol=1e-12)
+
+
 def test_current_after_a_corner_resolves_a_mode_faster_than_the_steps_before_it() -> None:
     """A 50 ps mode (R4 with C3 in series with C2) next to a 20 ns one (R3, C2) behind a PULSE:
     before each ramp's end the steps grow to hundreds of ps (only the slow mode moves), so the

@@ -59,9 +59,11 @@ class BehaviouralSource(DeviceGroup):
             if minus >= 0:
                 self.selector[k, minus] -= sign
         self.time_varying = self.time_probe >= 0
-        # an expression of time (or constants) only: affine in the unknowns, so the assembler
-        # evaluates it once per time point like an independent source, not per Newton iteration
-        self.linear = not np.any(self.selector)
+        # an expression of time only: affine in the unknowns, so the assembler evaluates it
+        # once per time point like an independent source, not per Newton iteration. A constant
+        # stays an evaluated group: the fixed linear stamps carry Jacobians only, not the
+        # source term of a group that is neither time-varying nor zero at x = 0
+        self.linear = self.time_varying and not np.any(self.selector)
 
     def pattern(self) -> np.ndarray:
         u = self.n_unknowns
