@@ -68,7 +68,10 @@ def ev(text, scope=None, funcs=None):
         ("max(3, 1, 2)", 3.0),
         ("pow(2, 10)", 1024.0),
         ("pow(-2, 2)", 4.0),
-        ("pwr(-2, 2)", -4.0),
+        ("pwr(-2, 2)", 4.0),  # numparam: |x|**y (a B source: sign(x)|x|**y)
+        ("pow(-2, 3)", -8.0),
+        ("(-2)**3", 8.0),  # numparam: |x|**y
+        ("(-2)^3", 8.0),
         ("pwr(4, 0.5)", 2.0),
         ("sin(0) + cos(0)", 1.0),
         ("tan(0)", 0.0),
@@ -230,6 +233,17 @@ def test_constant_behavioural():
     assert b.gradient(np.zeros((3, 0))).shape == (3, 0)
 
 
+def test_powers_in_behavioural_sources_follow_ngspice_b_sources():
+    """In B sources ngspice evaluates x**y, x^y and pow(x, y) as |x|**y and pwr(x, y) as
+    sign(x)|x|**y, braced or not, constant or not (ngspice 39, v(in) = -2 and m = -2: 8, 8, 8,
+    -8); .param uses numparam's rules (test_constant_values)."""
+    cases = {"v(a)**3": 8.0, "v(a)^3": 8.0, "pow(v(a), 3)": 8.0, "pwr(v(a), 3)": -8.0,
+             "v(a)**2.5": 2.0 ** 2.5, "pow(m, 3) + 0*v(a)": 8.0, "pwr(m, 3) + 0*v(a)": -8.0}
+    for text, value in cases.items():
+        b = compile_behavioural(parse_expr(text), {"m": -2.0})
+        assert b.value(np.array([-2.0])) == pytest.approx(value), text
+
+
 def test_parameters_folded_and_funcs_inlined():
     funcs = funcs_of(".func gain(x) {k*x}")
     b = compile_behavioural(parse_expr("gain(v(a)) + k"), {"k": 2.0}, funcs)
@@ -274,6 +288,7 @@ SMOOTH = [
     "-v(a) + +v(b) - (v(a) - v(b))**2",
     "abs(v(a) - 5) + min(v(a), 9) + max(v(b), -9) + limit(v(a)*v(b), -100, 100)",
     "v(a,b)*i(vx) + 1/(1 + v(a,b)**2)",
+    "v(a) + v(b) + pwr(v(c), 3) + v(c)**3 + pow(v(c), 2) + v(c)^2.5",
     "f(v(a), v(b)) + g(v(a))",
 ]
 

@@ -5,8 +5,23 @@ Semantics follow ngspice (checked against ngspice 39, B sources and .param):
 - ``log`` is the natural logarithm (same as ``ln``); ``log10`` is base 10.
 - ``int`` truncates toward zero; ``nint`` rounds half to even (nint(2.5)=2, nint(3.5)=4, as C
   ``rint``); ``sgn(0)`` = 0; ``u(x)`` is the unit step with u(0) = 0.5.
-- ``pow(x, y)`` = x**y (not a real number for x < 0 and non-integer y);
-  ``pwr(x, y)`` = sign(x) * |x|**y.
+- Powers differ between the two evaluators of ngspice, and netsim follows each:
+
+  ===========  ==============================  ===================================
+  form         ``.param``, element values      B sources, E/G ``value=`` (braced
+               (numparam)                      or not)
+  ===========  ==============================  ===================================
+  ``x**y``,    abs(x)**y                       abs(x)**y
+  ``x^y``
+  ``pow(x,y)`` x**y (no real value for x < 0   abs(x)**y
+               and non-integer y: an error)
+  ``pwr(x,y)`` abs(x)**y                       sign(x) * abs(x)**y
+  ===========  ==============================  ===================================
+
+  (ngspice 39: ``.param p={(-2)**3}`` is 8, ``{pow(-2,3)}`` -8, ``{pwr(-2,3)}`` 8; in a B
+  source with v(in) = -2, ``v(in)**3`` and ``pow(v(in),3)`` are 8, ``pwr(v(in),3)`` -8.) The
+  folder (:mod:`netsim.syntax.expr`) rewrites each form to ``pow``, ``pwr`` or the internal
+  ``$powabs``.
 - ``min``/``max`` take two or more arguments.
 - ``limit(x, lo, hi)`` clips x to [lo, hi]; ``if(c, a, b)`` is ``c ? a : b``.
 - Constants ``pi`` and ``e`` exist when no parameter of that name is defined (ngspice B sources
@@ -29,6 +44,10 @@ from netsim.syntax.ast import Binary, Call, Expr, Num, Ternary, Unary
 
 def _pwr(x, y):
     return np.sign(x) * np.abs(x) ** y
+
+
+def _powabs(x, y):
+    return np.abs(x) ** y
 
 
 def _limit(x, lo, hi):
@@ -78,7 +97,7 @@ FUNCTIONS: dict[str, tuple[int | None, Callable]] = {
 }
 
 #: internal helpers that appear only in derivative trees
-HELPERS: dict[str, Callable] = {"$logpos": _logpos, "$sign": np.sign}
+HELPERS: dict[str, Callable] = {"$logpos": _logpos, "$sign": np.sign, "$powabs": _powabs}
 
 CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e}
 
@@ -212,13 +231,14 @@ def call_derivative(name: str, args: tuple[Expr, ...], dargs: list[Expr]) -> Exp
         return choose(cond, du, dv)
     if name == "pow":
         return pow_derivative(u, args[1], du, dargs[1])
-    if name == "pwr":
+    if name in ("pwr", "$powabs"):  # sign(u)|u|**v and |u|**v
         v, dv = args[1], dargs[1]
         au = call("abs", u)
-        first = mul(mul(v, power(au, sub(v, one))), du)
+        slope = mul(v, power(au, sub(v, one)))
+        first = mul(slope if name == "pwr" else mul(slope, call("$sign", u)), du)
         if is_num(dv, 0.0):
             return first
-        return add(first, mul(mul(call("pwr", u, v), call("$logpos", au)), dv))
+        return add(first, mul(mul(call(name, u, v), call("$logpos", au)), dv))
     if name == "sin":
         return mul(call("cos", u), du)
     if name == "cos":

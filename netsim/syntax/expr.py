@@ -39,6 +39,11 @@ from netsim.syntax.ast import (
 __all__ = ["evaluate", "compile_behavioural", "Behavioural", "derivative"]
 
 
+# how each evaluator of ngspice reads x**y (also written x^y), pow and pwr
+_PARAM_POWERS = {"**": "$powabs", "pow": "pow", "pwr": "$powabs"}
+_B_SOURCE_POWERS = {"**": "$powabs", "pow": "$powabs", "pwr": "pwr"}
+
+
 def _plural(n: int) -> str:
     return f"{n} argument" + ("" if n == 1 else "s")
 
@@ -51,6 +56,9 @@ class _Folder:
         self.scope = scope
         self.funcs = funcs or {}
         self.allow_probes = allow_probes
+        # the power functions each evaluator of ngspice means (netsim.syntax.builtins):
+        # B sources (the expressions that may probe the circuit) or numparam
+        self.powers = _B_SOURCE_POWERS if allow_probes else _PARAM_POWERS
         self.probes: dict[tuple[str, tuple[str, ...]], Probe] = {}
         self.active: list[str] = []
 
@@ -76,6 +84,9 @@ class _Folder:
         if t is Binary:
             left = self.fold(e.left, bound)
             right = self.fold(e.right, bound)
+            if e.op == "**":
+                out = Call(e.span, self.powers["**"], (left, right))
+                return self._const(out) if type(left) is Num and type(right) is Num else out
             out = Binary(e.span, e.op, left, right)
             return self._const(out) if type(left) is Num and type(right) is Num else out
         if t is Ternary:
@@ -145,7 +156,7 @@ class _Folder:
                 pair = Call(e.span, name, (out, arg))
                 out = self._const(pair) if type(out) is Num and type(arg) is Num else pair
             return out
-        out = Call(e.span, name, tuple(args))
+        out = Call(e.span, self.powers.get(name, name), tuple(args))
         return self._const(out) if all(type(a) is Num for a in args) else out
 
     def _inline(self, e: Call, f: FuncDef, bound: Mapping[str, Expr]) -> Expr:
