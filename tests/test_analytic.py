@@ -147,6 +147,19 @@ R9 n9 n5 1k
     np.testing.assert_allclose(res.ac["vr(n5)"], 0.0, atol=1e-12)
 
 
+def test_behavioural_functions_singular_at_the_zero_start_still_converge() -> None:
+    """sqrt, log and 1/x of a node voltage have no finite value or slope at the all-zero
+    starting point; Newton steps past it (ngspice: sqrt(2.5), log(2.5), 1/2.5) and refuses
+    to converge on a point outside the domain."""
+    body = "V1 in 0 {vin}\nR0 in 0 1k\nB1 o1 0 v=sqrt(v(in))\nR1 o1 0 1k\n" \
+        "B2 o2 0 v=log(v(in))\nR2 o2 0 1k\nB3 o3 0 v=1/v(in)\nR3 o3 0 1k\n.op\n.end\n"
+    op = netsim.run_text("singular start\n.param vin=2.5\n" + body).op
+    for name, value in (("v(o1)", np.sqrt(2.5)), ("v(o2)", np.log(2.5)), ("v(o3)", 0.4)):
+        np.testing.assert_allclose(op[name], value, rtol=1e-9, err_msg=name)
+    with pytest.raises(netsim.NetsimError, match="'b[12]'"):
+        netsim.run_text("outside the domain\n.param vin=-1\n" + body)
+
+
 def test_current_after_a_corner_resolves_a_mode_faster_than_the_steps_before_it() -> None:
     """A 50 ps mode (R4 with C3 in series with C2) next to a 20 ns one (R3, C2) behind a PULSE:
     before each ramp's end the steps grow to hundreds of ps (only the slow mode moves), so the

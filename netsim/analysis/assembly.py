@@ -440,7 +440,8 @@ class Assembler:
         ev: Evaluation = dev.evaluate(x_eval, ctx)
         delta = xl - x_eval if limited else None
         i_loc = ev.i if delta is None else ev.i + _bmv(ev.di, delta)
-        ld = Load(x_eval=x_eval, limited=limited, i=i_loc, di=ev.di, q=None, dq=None)
+        ld = Load(x_eval=x_eval, limited=limited or ev.unsettled, i=i_loc, di=ev.di, q=None,
+                  dq=None)
         if not charges:
             return ld
         q_loc, dq_loc = ev.q, ev.dq

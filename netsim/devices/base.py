@@ -59,13 +59,18 @@ class EvalContext:
 
 @dataclass
 class Evaluation:
-    """Result of :meth:`DeviceGroup.evaluate`; ``q``/``dq``/``c_incr`` are None when absent."""
+    """Result of :meth:`DeviceGroup.evaluate`; ``q``/``dq``/``c_incr`` are None when absent.
+
+    unsettled: the family replaced values it could not compute at x (outside an expression's
+    domain, e.g. log(0) at a zero starting point); Newton takes the step but does not
+    converge on such a load, as on a junction-limited one."""
 
     i: np.ndarray
     di: np.ndarray
     q: np.ndarray | None = None
     dq: np.ndarray | None = None
     c_incr: np.ndarray | None = None
+    unsettled: bool = False
 
 
 @dataclass

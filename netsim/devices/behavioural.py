@@ -25,6 +25,10 @@ from netsim.circuit.circuit import Instance
 from netsim.devices.base import BRANCH, DeviceGroup, EvalContext, Evaluation, UnknownSpec, register
 
 TIME_COLUMN = -2
+# what an infinite expression value is replaced with while Newton moves on (the load is
+# marked unsettled, so no solution rests on it); a NaN value becomes 0, a non-finite
+# derivative 0
+OUT_OF_DOMAIN = 1e30
 
 
 @register
@@ -91,6 +95,10 @@ class BehaviouralSource(DeviceGroup):
         probes = self._probe_values(x, ctx)
         value = self.function.value(probes)  # (..., N)
         grad = self.function.gradient(probes)  # (..., N, P)
+        unsettled = not (np.isfinite(value).all() and np.isfinite(grad).all())
+        if unsettled:  # e.g. log(v(a)) or sqrt(v(a)) at a zero starting point
+            value = np.nan_to_num(value, nan=0.0, posinf=OUT_OF_DOMAIN, neginf=-OUT_OF_DOMAIN)
+            grad = np.where(np.isfinite(grad), grad, 0.0)
         dvalue = np.einsum("...p,pu->...u", grad, self.selector)  # (..., N, U)
         i = np.zeros(x.shape)
         di = np.zeros((*x.shape, u))
@@ -109,4 +117,4 @@ class BehaviouralSource(DeviceGroup):
             i[..., 1] = -value
             di[..., 0, :] = dvalue
             di[..., 1, :] = -dvalue
-        return Evaluation(i=i, di=di)
+        return Evaluation(i=i, di=di, unsettled=unsettled)
