@@ -80,6 +80,26 @@ R3 e 0 1k
     assert float(res.op["v(e)"]) == pytest.approx(1.0)
 
 
+def test_braced_parameter_pieces_inside_expressions() -> None:
+    """``v={g}*v(a)``, ``value=v(a)*{g}`` and ``.param x={g}+{g}``: ngspice substitutes each
+    {..} piece, so they are parenthesised sub-expressions."""
+    res = netsim.run_text("""braced pieces
+.param g=2 x={g}+{g}*3
+V1 a 0 1
+R1 a 0 1k
+B1 b 0 v={g}*v(a)
+R2 b 0 1k
+B3 d 0 v=v(a)*{g} + {x}
+R4 d 0 1k
+E3 e 0 value={g} * v(a)
+R5 e 0 1k
+.op
+.end
+""")
+    for name, value in (("v(b)", 2.0), ("v(d)", 10.0), ("v(e)", 2.0)):
+        assert float(res.op[name]) == pytest.approx(value), name
+
+
 @pytest.mark.parametrize(
     ("text", "error", "phrase"),
     [

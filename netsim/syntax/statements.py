@@ -194,19 +194,18 @@ _WORD = re.compile(r"\S+")
 
 
 def _value_end(text: str, i: int) -> int:
-    """End offset of the value starting at text[i]: a {..} / '..' block, else up to the next
-    top-level ``name=`` (so ``d = 2 * a e=3`` gives ``2 * a``)."""
+    """End offset of the value starting at text[i]: up to the next top-level ``name=`` (so
+    ``d = 2 * a e=3`` gives ``2 * a``), with {..} and '..' blocks kept whole (so
+    ``v={g}*v(a)`` is one value, as ngspice substitutes the block)."""
     n = len(text)
-    if text[i] == "{":
-        close = text.find("}", i)
-        return n if close < 0 else close + 1
-    if text[i] == "'":
-        close = text.find("'", i + 1)
-        return n if close < 0 else close + 1
     depth = 0
     k = i
     while k < n:
         ch = text[k]
+        if ch == "'":
+            close = text.find("'", k + 1)
+            k = n if close < 0 else close + 1
+            continue
         if ch in "([{":
             depth += 1
         elif ch in ")]}":
