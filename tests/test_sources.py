@@ -278,6 +278,21 @@ def test_parse_forms():
     assert spec_of("").dc is None
 
 
+def test_pwl_options_inside_the_parentheses_equal_those_after_them():
+    """ngspice reads ``pwl(... r=0 td=1u)`` like ``pwl(...) r=0 td=1u``; other name=value
+    pairs inside a waveform's parentheses stay errors."""
+    import netsim
+    from netsim.errors import NetlistSyntaxError
+
+    body = "R1 a b 1k\nC1 b 0 300p\n.tran 10n 10u\n.end\n"
+    inside = netsim.run_text("in\nV1 a 0 PWL(0 0 1u 1 2u 0 r=0 td=0.5u)\n" + body).tran
+    after = netsim.run_text("after\nV1 a 0 PWL(0 0 1u 1 2u 0) r=0 td=0.5u\n" + body).tran
+    np.testing.assert_array_equal(inside["v(b)"], after["v(b)"])
+    assert np.ptp(inside["v(a)"][inside["time"] > 5e-6]) > 0.9  # it repeats
+    with pytest.raises(NetlistSyntaxError, match="unexpected parameter 'td='"):
+        netsim.run_text("bad\nV1 a 0 SIN(0 1 1k td=1u)\n" + body)
+
+
 ERRORS = [
     ("foo", "unknown source keyword 'foo': expected a value, dc, ac or a waveform "
      "(pulse, sin, exp, pwl, sffm, am)", "use braces for a parameter, e.g. {foo}"),

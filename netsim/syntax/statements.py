@@ -66,11 +66,25 @@ def _split(items: list, card: str) -> tuple[list, list[Param]]:
     for item in items:
         if type(item) is Param:
             params.append(_check_name(item))
+        elif type(item) is ParamGroup and _pwl_options_inside(item):
+            # ngspice also reads PWL's r= and td= inside the parentheses
+            atoms.append(Group(item.name, tuple(a for a in item.args if type(a) is not Param),
+                               item.span))
+            params.extend(_check_name(a) for a in item.args if type(a) is Param)
         elif type(item) is ParamGroup:
             _raise_param_in_group(item)
         else:
             atoms.append(item)
     return atoms, params
+
+
+def _pwl_options_inside(group: ParamGroup) -> bool:
+    """``pwl(t1 v1 ... r=.. td=..)``: only r= / td= parameters, after the values."""
+    if group.name != "pwl":
+        return False
+    first = next(k for k, a in enumerate(group.args) if type(a) is Param)
+    rest = group.args[first:]
+    return all(type(a) is Param and a.name in ("r", "td") for a in rest)
 
 
 def card_statement(items: list, ll: LogicalLine):
