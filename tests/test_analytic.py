@@ -72,6 +72,15 @@ C1 out 0 1n
     np.testing.assert_allclose(h, exact, rtol=1e-10)
 
 
+def test_ac_without_an_ac_source_gives_zeros_and_a_warning() -> None:
+    """ngspice runs such an .ac and returns zeros; netsim does too and says why."""
+    ac = netsim.run_text("no ac source\nV1 in 0 1\nR1 in out 1k\nC1 out 0 1n\n"
+                         ".ac dec 10 1k 1meg\n.end\n").ac
+    assert len(ac["frequency"]) == 31
+    assert not np.any(ac["vr(out)"]) and not np.any(ac["vi(out)"])
+    assert "without any AC source" in ac.stats["warnings"][0]
+
+
 def test_nested_dc_sweep_of_linear_divider() -> None:
     res = netsim.run_text("""divider
 V1 a 0 1

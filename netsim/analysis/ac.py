@@ -34,9 +34,10 @@ def run_ac(sim, freqs: np.ndarray) -> AnalysisResult:
     x0, iters = sim.operating_point(None)
     a = sim.assembler.assemble(x0, sim.ctx(None), charges=True, limiting=False)
     exc = sim.assembler.ac_excitation()
-    if not np.any(exc):
-        raise AnalysisError("AC analysis without any AC source",
-                            hint="add `ac 1` to a V or I source, e.g. `V1 in 0 dc 0 ac 1`")
+    # as ngspice: no AC source gives zeros (with a warning, as it is rarely meant)
+    notes = [] if np.any(exc) else [
+        "AC analysis without any AC source: every response is 0 (add `ac 1` to a V or I "
+        "source, e.g. `V1 in 0 dc 0 ac 1`)"]
     cc = sim.compiled
     solver = make_solver(cc.n, cc.indptr, cc.indices, sim.circuit.options.get("solver"))
     out = np.empty((len(freqs), cc.n), dtype=complex)
@@ -50,7 +51,7 @@ def run_ac(sim, freqs: np.ndarray) -> AnalysisResult:
                     f"singular AC matrix at f={f:g} Hz; check unknown {cc.names[err.index]}",
                     hint="a node may have no path to ground at this frequency",
                 ) from None
-            out[done] = solver.solve(-exc)
+            out[done] = solver.solve(-exc) if not notes else 0.0
             done += 1
     except KeyboardInterrupt:  # the frequencies so far are kept (InterruptedAnalysis)
         if not done:
@@ -60,4 +61,6 @@ def run_ac(sim, freqs: np.ndarray) -> AnalysisResult:
     result = AnalysisResult("ac", "ac", cols, {
         "points": done, "newton_iterations": iters,
         "seconds": time.perf_counter() - start}, raw=out[:done])
+    if notes:
+        result.stats["warnings"] = notes
     return kept(result, done < len(freqs))
