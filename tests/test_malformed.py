@@ -26,6 +26,7 @@ EXPECTED: dict[str, tuple] = {
     "unsupported_bjt.net": (4, "bipolar transistors (Q) are not supported"),
     "unsupported_jfet.net": (4, "JFETs (J) are not supported"),
     "unsupported_switch.net": (4, "voltage-controlled switches (S) are not supported"),
+    "unsupported_table_source.net": (4, "TABLE controlled sources are not supported"),
     "missing_node_r.net": (4, "resistor 'r1' needs 2 fields after its name, got 1"),
     "missing_node_c.net": (4, "'1p'"),
     "missing_node_l.net": (4, "'1u'"),

@@ -44,6 +44,7 @@ from netsim.syntax.statements import (
     func_def,
     is_expr_element,
     param_decl,
+    reject_table_source,
 )
 
 __all__ = ["parse_text", "parse_file", "library_dirs"]
@@ -157,6 +158,8 @@ class _Reader:
             elif first in "bBeEgG" and is_expr_element(ll.text):
                 out.append(expr_element(ll))
                 continue
+            elif first in "eEgG":
+                reject_table_source(ll)
             slots.append(len(out))
             out.append(None)
             batch.append(ll)

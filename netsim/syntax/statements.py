@@ -369,6 +369,18 @@ def is_expr_element(text: str) -> bool:
 
 
 _VALUE = re.compile(r"\s(value|vol|cur)\s*=", re.IGNORECASE)
+_TABLE = re.compile(r"^\S+(?:\s+\S+){2}\s+(table)\b", re.IGNORECASE)
+
+
+def reject_table_source(ll: LogicalLine) -> None:
+    """``E1 out 0 TABLE {expr} = (x1, y1) ...`` is not supported: say so (the generic parse
+    would stop at its '=')."""
+    m = _TABLE.match(ll.text)
+    if m is not None:
+        raise NetlistSyntaxError(
+            "TABLE controlled sources are not supported", ll.span(m.start(1), m.end(1)),
+            hint="write the table as a behavioural expression, e.g. value={v(in) < 0 ? 0 : "
+                 "v(in) < 1 ? 2*v(in) : 2} (piecewise linear, constant beyond the ends)")
 
 __all__ = [
     "SubcktOpen",
@@ -378,6 +390,7 @@ __all__ = [
     "func_def",
     "expr_element",
     "is_expr_element",
+    "reject_table_source",
     "assignments",
     "Statement",
 ]
