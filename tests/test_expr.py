@@ -244,6 +244,20 @@ def test_powers_in_behavioural_sources_follow_ngspice_b_sources():
         assert b.value(np.array([-2.0])) == pytest.approx(value), text
 
 
+def test_pwl_interpolates_and_extends_its_end_segments():
+    """ngspice's B-source pwl(): linear between the points, the end segments extended
+    (ngspice 39 gives -2 at x = -4 and 5 at x = 4 for these points)."""
+    b = compile_behavioural(parse_expr("pwl(v(a), -2, -1, 0, 0, 1, 2, 2, k)"), {"k": 3.0})
+    x = np.array([-4.0, -2.0, -1.0, 0.0, 0.5, 1.0, 2.0, 4.0])[:, None]
+    assert b.value(x).tolist() == pytest.approx([-2, -1, -0.5, 0, 1, 2, 3, 5])
+    assert b.gradient(x)[:, 0].tolist() == pytest.approx([0.5, 0.5, 0.5, 2, 2, 1, 1, 1])
+    for text, phrase in (("pwl(v(a), 0, 1)", "two or more"), ("pwl(v(a), 0, 1, 2)", "two or"),
+                         ("pwl(v(a), 0, v(a), 1, 2)", "constants"),
+                         ("pwl(v(a), 1, 0, 0, 2)", "increase")):
+        with pytest.raises(ElaborationError, match=phrase):
+            compile_behavioural(parse_expr(text), {})
+
+
 def test_parameters_folded_and_funcs_inlined():
     funcs = funcs_of(".func gain(x) {k*x}")
     b = compile_behavioural(parse_expr("gain(v(a)) + k"), {"k": 2.0}, funcs)

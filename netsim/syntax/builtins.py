@@ -24,6 +24,8 @@ Semantics follow ngspice (checked against ngspice 39, B sources and .param):
   ``$powabs``.
 - ``min``/``max`` take two or more arguments.
 - ``limit(x, lo, hi)`` clips x to [lo, hi]; ``if(c, a, b)`` is ``c ? a : b``.
+- ``pwl(x, x1, y1, x2, y2, ...)`` interpolates constant points linearly and extends the first
+  and last segments beyond them (ngspice B sources).
 - Constants ``pi`` and ``e`` exist when no parameter of that name is defined (ngspice B sources
   know both; ngspice .param predefines neither, so this is a superset).
 
@@ -50,6 +52,25 @@ def _powabs(x, y):
     return np.abs(x) ** y
 
 
+def _pwl_segment(x, points):
+    """(segment start index, xs, ys) of ngspice's pwl(x, x1, y1, x2, y2, ...): the last
+    segment whose start is <= x, the first or last segment beyond the ends."""
+    xs = np.array(points[0::2], dtype=float)
+    ys = np.array(points[1::2], dtype=float)
+    k = np.clip(np.searchsorted(xs, x, side="right") - 1, 0, len(xs) - 2)
+    return k, xs, ys
+
+
+def _pwl(x, *points):
+    k, xs, ys = _pwl_segment(x, points)
+    return ys[k] + (ys[k + 1] - ys[k]) / (xs[k + 1] - xs[k]) * (x - xs[k])
+
+
+def _pwl_slope(x, *points):
+    k, xs, ys = _pwl_segment(x, points)
+    return (ys[k + 1] - ys[k]) / (xs[k + 1] - xs[k])
+
+
 def _limit(x, lo, hi):
     return np.minimum(np.maximum(x, lo), hi)
 
@@ -64,7 +85,11 @@ def _if(c, a, b):
     return np.where(np.asarray(c) != 0, a, b)
 
 
-#: name -> (number of arguments (None: two or more), numpy implementation)
+#: pwl(x, x1, y1, x2, y2, ...): x and two or more (x, y) points (constants, x increasing),
+#: linear between them and extrapolated along the first and last segments (ngspice's PTpwl)
+PWL_ARGS = -1
+
+#: name -> (number of arguments (None: two or more; PWL_ARGS: pwl's), numpy implementation)
 FUNCTIONS: dict[str, tuple[int | None, Callable]] = {
     "sqrt": (1, np.sqrt),
     "exp": (1, np.exp),
@@ -93,11 +118,13 @@ FUNCTIONS: dict[str, tuple[int | None, Callable]] = {
     "sgn": (1, np.sign),
     "u": (1, lambda x: np.heaviside(x, 0.5)),
     "limit": (3, _limit),
+    "pwl": (PWL_ARGS, _pwl),
     "if": (3, _if),
 }
 
 #: internal helpers that appear only in derivative trees
-HELPERS: dict[str, Callable] = {"$logpos": _logpos, "$sign": np.sign, "$powabs": _powabs}
+HELPERS: dict[str, Callable] = {"$logpos": _logpos, "$sign": np.sign, "$powabs": _powabs,
+                                "$pwlslope": _pwl_slope}
 
 CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e}
 
@@ -239,6 +266,8 @@ def call_derivative(name: str, args: tuple[Expr, ...], dargs: list[Expr]) -> Exp
         if is_num(dv, 0.0):
             return first
         return add(first, mul(mul(call(name, u, v), call("$logpos", au)), dv))
+    if name == "pwl":  # the points are constants
+        return mul(Call(u.span, "$pwlslope", args), du)
     if name == "sin":
         return mul(call("cos", u), du)
     if name == "cos":

@@ -140,6 +140,8 @@ class _Folder:
             )
         count, _ = bi.FUNCTIONS[name]
         args = [self.fold(a, bound) for a in e.args]
+        if count == bi.PWL_ARGS:
+            return self._pwl(e, args)
         if count is None and len(args) < 2:
             raise ElaborationError(
                 f"{name}() takes 2 or more arguments, got {len(args)}", e.span
@@ -158,6 +160,21 @@ class _Folder:
             return out
         out = Call(e.span, self.powers.get(name, name), tuple(args))
         return self._const(out) if all(type(a) is Num for a in args) else out
+
+    def _pwl(self, e: Call, args: list[Expr]) -> Expr:
+        """pwl(x, x1, y1, ...): the points must be numbers with increasing x."""
+        hint = "write pwl(x, x1, y1, x2, y2, ...) with constant points, x1 < x2 < ..."
+        if len(args) < 5 or len(args) % 2 == 0:
+            raise ElaborationError(
+                f"pwl() takes x and two or more (x, y) points, got {len(args)} arguments",
+                e.span, hint=hint)
+        if any(type(a) is not Num for a in args[1:]):
+            raise ElaborationError("pwl() points must be constants", e.span, hint=hint)
+        xs = [a.value for a in args[1::2]]
+        if any(b <= a for a, b in zip(xs, xs[1:])):
+            raise ElaborationError("pwl() x points must increase", e.span, hint=hint)
+        out = Call(e.span, "pwl", tuple(args))
+        return self._const(out) if type(args[0]) is Num else out
 
     def _inline(self, e: Call, f: FuncDef, bound: Mapping[str, Expr]) -> Expr:
         if len(e.args) != len(f.args):

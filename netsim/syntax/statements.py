@@ -379,8 +379,8 @@ def reject_table_source(ll: LogicalLine) -> None:
     if m is not None:
         raise NetlistSyntaxError(
             "TABLE controlled sources are not supported", ll.span(m.start(1), m.end(1)),
-            hint="write the table as a behavioural expression, e.g. value={v(in) < 0 ? 0 : "
-                 "v(in) < 1 ? 2*v(in) : 2} (piecewise linear, constant beyond the ends)")
+            hint="write it as value={pwl(v(in), x1, y1, x2, y2, ...)}; pwl extends its end "
+                 "segments, so add far points (e.g. -1e6, y1 and 1e6, yn) to hold the ends")
 
 __all__ = [
     "SubcktOpen",
