@@ -9,6 +9,7 @@ method per analysis. ``run_file``/``run_text`` parse, elaborate and run every an
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from pathlib import Path
 
@@ -42,6 +43,13 @@ class Simulator:
         # CSC data positions of every entry in a held state's row (replaced in DC solves)
         self.held_entries = np.nonzero(np.isin(cc.indices, cc.held))[0]
         self.progress = None  # optional callable(fraction) for long transients
+
+    def set_temperature(self, celsius: float) -> None:
+        """Rebuild every device at another circuit temperature (a ``.dc temp`` sweep); the
+        unknowns keep their order, the netlist's element values return."""
+        progress = self.progress
+        self.__init__(dataclasses.replace(self.circuit, temp=float(celsius)))
+        self.progress = progress
 
     def current_test(self, dx: np.ndarray) -> bool:
         """SPICE's device convergence test for the Newton step dx (n,) at the present

@@ -1,9 +1,11 @@
 """DC sweep (``.dc src start stop step [src2 start2 stop2 step2]``).
 
-Sweepable: independent V and I sources (their DC value) and resistors (their resistance).
-The first source is the inner sweep, the second the outer one (ngspice's order). Each point
-starts Newton from the previous point's solution. Columns: the inner source's name, then the
-outer source's name (nested sweeps), then the quantities.
+Sweepable: independent V and I sources (their DC value), resistors (their resistance) and
+``temp``, the circuit temperature in degrees C (every device is rebuilt at each temperature,
+as ngspice re-runs its temperature updates; the unknowns keep their order, so each point still
+starts from the last). The first source is the inner sweep, the second the outer one (ngspice's
+order). Each point starts Newton from the previous point's solution. Columns: the inner
+source's name, then the outer source's name (nested sweeps), then the quantities.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ def sweep_values(start: float, stop: float, step: float) -> np.ndarray:
 
 
 def _setter(sim, name: str):
+    if name == TEMPERATURE:
+        return None
     for grp in sim.compiled.groups:
         if name in grp.device.names:
             setter = grp.device.dc_value_setter(name)
@@ -42,8 +46,38 @@ def _setter(sim, name: str):
     )
     raise AnalysisError(
         f"cannot sweep '{name}': not an independent source or resistor of this circuit",
-        hint=f"sweepable elements: {', '.join(sweepable[:12]) or 'none'}",
+        hint=f"sweepable: {', '.join(sweepable[:12] + [TEMPERATURE])}",
     )
+
+
+TEMPERATURE = "temp"
+
+
+class _Sweep:
+    """Sets one sweep's elements (or the temperature) to a value; remembers the nominal."""
+
+    def __init__(self, sim, names: list[str]) -> None:
+        self.names = names
+        self.temperature = names == [TEMPERATURE]
+        self.nominal = sim.circuit.temp if self.temperature else \
+            [grp.device.dc_value(name) for (grp, _), name in zip(self._setters(sim), names)]
+
+    def _setters(self, sim) -> list:  # looked up again after a rebuild at a new temperature
+        return [_setter(sim, name) for name in self.names]
+
+    def apply(self, sim, value) -> None:
+        if self.temperature:
+            sim.set_temperature(float(value))
+        else:
+            _apply(sim, self._setters(sim), value)
+
+    def restore(self, sim) -> None:
+        if self.temperature:
+            if sim.circuit.temp != self.nominal:
+                sim.set_temperature(self.nominal)
+        else:
+            for grp_setter, value in zip(self._setters(sim), self.nominal):
+                _apply(sim, [grp_setter], value)
 
 
 def run_dc(sim, sweeps: list[tuple[str, np.ndarray]],
@@ -52,22 +86,22 @@ def run_dc(sim, sweeps: list[tuple[str, np.ndarray]],
     a batch of variants sets the copy in every variant)."""
     start_time = time.perf_counter()
     targets = targets or [[name] for name, _ in sweeps]
-    setters = [[_setter(sim, name) for name in names] for names in targets]
+    setters = [_Sweep(sim, names) for names in targets]
     inner_name, inner_vals = sweeps[0]
     outer = sweeps[1] if len(sweeps) > 1 else None
     outer_vals = outer[1] if outer else np.array([np.nan])
     rows_inner, rows_outer, solutions = [], [], []
     iterations = 0
     x = None
-    nominal = [[grp.device.dc_value(name) for (grp, _), name in zip(group, names)]
-               for group, names in zip(setters, targets)]
     interrupted = False
     try:
         for vo in outer_vals:
             if outer:
-                _apply(sim, setters[1], vo)
+                setters[1].apply(sim, vo)
             for vi in inner_vals:
-                _apply(sim, setters[0], vi)
+                setters[0].apply(sim, vi)
+                if outer and setters[0].temperature:  # the rebuild took the netlist values
+                    setters[1].apply(sim, vo)
                 x, its = solve_op(sim, sim.ctx(None), x,
                                   where=f"in the DC sweep at {inner_name} = {vi:g}")
                 iterations += its
@@ -78,10 +112,9 @@ def run_dc(sim, sweeps: list[tuple[str, np.ndarray]],
         if not solutions:
             raise
         interrupted = True
-    finally:
-        for group, values in zip(setters, nominal):  # later analyses see the netlist values
-            for grp_setter, value in zip(group, values):
-                _apply(sim, [grp_setter], value)
+    finally:  # later analyses see the netlist values (the temperature first: it rebuilds)
+        for sweep in sorted(setters, key=lambda sw: not sw.temperature):
+            sweep.restore(sim)
     cols = {inner_name: np.array(rows_inner)}
     if outer:
         cols[outer[0]] = np.array(rows_outer)

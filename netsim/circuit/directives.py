@@ -97,15 +97,12 @@ def dc(elab, d, scope):
         src = atoms[k]
         if not isinstance(src, ast.Token):
             raise ElaborationError(f"expected a source name, found {describe(src)}", span_of(src))
-        if src.text == "temp":
-            raise ElaborationError("temperature sweeps (.dc temp) are not supported", src.span,
-                                   hint="sweep a V or I source or a resistor")
         start, stop, step = (scope.value(a) for a in atoms[k + 1:k + 4])
         try:
             values = sweep_values(start, stop, step)
         except AnalysisError as err:
             raise AnalysisError(err.message, atoms[k + 3].span, hint=err.hint) from None
-        name = elab.element_name(src.text)
+        name = "temp" if src.text == "temp" else elab.element_name(src.text)
         sweeps.append((name, values))
         spans.append(src.span)
     elab.circuit.analyses.append(AnalysisRequest("dc", {"sweeps": sweeps, "spans": spans},

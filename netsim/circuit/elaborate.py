@@ -357,11 +357,13 @@ class Elaborator:
             if request.kind != "dc":
                 continue
             for (name, values), span in zip(request.args["sweeps"], request.args["spans"]):
+                if name == "temp":  # the circuit temperature (a T element is not supported)
+                    continue
                 if name not in sweepable:
                     raise ElaborationError(
                         f"cannot sweep '{name}': no V or I source or resistor of that name",
-                        span, hint=did_you_mean(name, set(sweepable))
-                        or f"sweepable: {', '.join(sorted(sweepable)[:12]) or 'none'}")
+                        span, hint=did_you_mean(name, set(sweepable) | {"temp"})
+                        or f"sweepable: {', '.join(sorted(sweepable)[:12] + ['temp'])}")
                 if sweepable[name].family == "resistor" and np.any(values == 0.0):
                     raise ElaborationError(
                         f"the sweep takes resistor '{name}' through 0 ohm", span,

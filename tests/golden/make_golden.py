@@ -241,7 +241,8 @@ def convert(plot: RawPlot, card: Card, beh: set[str]) -> list[tuple[str, np.ndar
     body = [n for n in plot.names if not is_artifact(n, beh)]
     if card.kind == "dc":
         sweep = body[0]
-        if sweep.lower() not in ("v(v-sweep)", "i(i-sweep)", "v-sweep", "i-sweep"):
+        if sweep.lower() not in ("v(v-sweep)", "i(i-sweep)", "v-sweep", "i-sweep",
+                                 "temp-sweep", "v(temp-sweep)"):
             raise ValueError(f"unexpected DC sweep vector {sweep!r}")
         inner = card.tokens[1].lower()
         values = np.real(plot.data[sweep])
