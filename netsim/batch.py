@@ -141,9 +141,10 @@ class BatchRun:
         return self._split(self.sim.op(), [])
 
     def dc(self, sweeps: list[tuple[str, np.ndarray]]) -> BatchResult:
-        from netsim.analysis.dc import run_dc
+        from netsim.analysis.dc import TEMPERATURE, run_dc
 
-        targets = [[p + name for p in self.prefixes] for name, _ in sweeps]
+        targets = [[name] if name == TEMPERATURE else [p + name for p in self.prefixes]
+                   for name, _ in sweeps]
         leading = [name for name, _ in sweeps]
         with self._keeping_partial(leading):
             stacked = run_dc(self.sim, sweeps, targets)

@@ -39,12 +39,17 @@ def test_operating_points_equal_standalone_runs() -> None:
 def test_dc_and_ac_equal_standalone_runs() -> None:
     sim = netsim.Simulator.from_text(DIODE_RC)
     sweep = [("v1", np.linspace(0.0, 2.0, 9))]
+    temps = [("temp", np.array([-40.0, 27.0, 125.0])), ("v1", np.array([0.8, 2.0]))]
     freqs = np.logspace(3, 9, 13)
     dc, ac = sim.dc(sweep, batch=TABLE), sim.ac(freqs, batch=TABLE)
+    dc_temp = sim.dc(temps, batch=TABLE)
     for k in (0, 5, 11):
         single = alone(variant_list(TABLE)[k])
         np.testing.assert_allclose(dc[k]["v(c)"], single.dc(sweep)["v(c)"], rtol=1e-6, atol=1e-9)
         np.testing.assert_allclose(ac[k]["v(c)"], single.ac(freqs)["v(c)"], rtol=1e-6)
+        np.testing.assert_allclose(dc_temp[k]["v(c)"], single.dc(temps)["v(c)"], rtol=1e-6,
+                                   atol=1e-9)
+    assert sim.circuit.temp == 27.0  # the sweep leaves the netlist's temperature
 
 
 def test_transient_variants_agree_with_standalone_within_tolerance() -> None:
