@@ -53,8 +53,11 @@ tcv     0        breakdown-voltage temperature coeff.   V/K
 tt1/2   0        transit-time temperature coeffs.       1/K, 1/K^2
 trs1/2  0        rs temperature coefficients (trs)      1/K, 1/K^2
 isr     0        recombination saturation current       A
-nr      2        recombination emission coefficient     -
+nr      1        recombination emission coefficient     -
 ======  =======  =====================================  ========
+
+nr defaults to 1 as in ngspice 39's code (its manual says 2: a model card that means 2 must
+write ``nr=2``; checked by running ngspice 39 with isr and without nr).
 
 Recombination current (ngspice): in the forward region, ``isr (exp(vd/(nr vt)) - 1) * gen``
 with ``gen = ((1 - vd/vj)^2 + 0.005)^(m/2)`` is added to the junction current (so it also
@@ -97,7 +100,7 @@ _IGNORED = {"kf", "af", "level", "fv_max", "bv_max", "id_max", "pd_max", "te_max
 _DEFAULTS = {
     "is": 1e-14, "n": 1.0, "rs": 0.0, "cjo": 0.0, "vj": 1.0, "m": 0.5, "fc": 0.5, "ibv": 1e-3,
     "tt": 0.0, "eg": 1.11, "xti": 3.0, "tcv": 0.0, "tt1": 0.0, "tt2": 0.0, "trs1": 0.0,
-    "trs2": 0.0, "ikf": 0.0, "ikr": 0.0, "isr": 0.0, "nr": 2.0,
+    "trs2": 0.0, "ikf": 0.0, "ikr": 0.0, "isr": 0.0, "nr": 1.0,
 }
 GRADING_MAX = 0.9
 
@@ -197,11 +200,11 @@ class Diode(DeviceGroup):
         arg2 = col("xti") / n * np.log(ratio)
         self.isat = mult * is_ * area * np.exp(arg1 + arg2)
         self.vcrit = self.vte * np.log(self.vte / (ROOT2 * self.isat))
-        # recombination current (ISR, NR), temperature-scaled as ngspice: the band-gap term
-        # with N, the XTI term with NR
-        self.isr = mult * area * col("isr") * np.exp(arg1 + col("xti") / col("nr")
-                                                       * np.log(ratio))
+        # recombination current (ISR, NR), temperature-scaled as ngspice's DIOtemp: the
+        # band-gap and XTI terms both with NR
         self.vtr = col("nr") * vt
+        self.isr = mult * area * col("isr") * np.exp((ratio - 1.0) * col("eg") / self.vtr
+                                                       + col("xti") / col("nr") * np.log(ratio))
 
         self.ikf = col("ikf") * area * mult
         self.ikr = col("ikr") * area * mult
