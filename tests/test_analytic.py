@@ -169,6 +169,28 @@ def test_behavioural_functions_singular_at_the_zero_start_still_converge() -> No
         netsim.run_text("outside the domain\n.param vin=-1\n" + body)
 
 
+def test_inconsistent_uic_start_gives_one_impulse_and_no_ringing() -> None:
+    """C1 (ic=2) and C2 in series across a 1 V source cannot both hold their uic values: the
+    first step carries the impulse that makes them consistent (v(a) jumps to -0.5 V by charge
+    sharing), and after it i(v1) is the resistor's current, 0.5 mA decaying (the trapezoidal
+    rule used to carry the impulse on as +-5 kA for the whole run, at 100 fs steps). As
+    ngspice, the uic start itself is not written."""
+    res = netsim.run_text("""uic capacitor loop
+V1 in 0 DC 1
+C1 in a 1n ic=2
+C2 a 0 1n
+R1 a 0 1k
+.tran 10n 5u uic
+.end
+""").tran
+    t, i, va = res["time"], res["i(v1)"], res["v(a)"]
+    assert t[0] > 0.0 and res.stats["points"] < 2000
+    np.testing.assert_allclose(va[0], -0.5, atol=1e-4)
+    later = t > 1e-9
+    exact = 0.5e-3 * np.exp(-t[later] / 2e-6) / 2  # v(a) = -0.5 exp(-t/(R (C1+C2))); i(v1)
+    np.testing.assert_allclose(i[later], exact, atol=2e-3 * 2.5e-4)
+
+
 def test_current_after_a_corner_resolves_a_mode_faster_than_the_steps_before_it() -> None:
     """A 50 ps mode (R4 with C3 in series with C2) next to a 20 ns one (R3, C2) behind a PULSE:
     before each ramp's end the steps grow to hundreds of ps (only the slow mode moves), so the

@@ -10,7 +10,9 @@ step falls below 1e-11 tmax. tmax defaults to min(tstep, (tstop - tstart) / 50) 
 Beyond ngspice, the steps after a corner are also checked by step doubling
 (:func:`split_step_ratio`), and reported points are kept faithful to straight-line reading
 (:class:`InterpolationControl`); docs/numerics.md has the measurements.
-Every accepted time point is reported (no interpolation), from tstart on.
+Every accepted time point is reported (no interpolation), from tstart on; with ``uic`` the
+start itself is not (its unknowns are the .ic/ic= values and zeros, not a solution: ngspice
+writes no row for it either).
 """
 
 from __future__ import annotations
@@ -464,6 +466,12 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
     source_corner = True  # the breakpoint is the start or a source corner, not a device event
     first_after_corner = True  # until the first step after a corner is accepted
     corner_check = CornerCheck(tmax, interp.floor)
+    # uic: the start (.ic and ic= values, zeros elsewhere) need not satisfy the circuit, and
+    # the first step then carries the impulse that makes it consistent (C dv / h into a
+    # source-capacitor loop): that step is not step-doubling checked (an impulse has no
+    # converged value), and a second backward-Euler step clears the impulse from the
+    # derivative history, which the trapezoidal rule would otherwise carry on, alternating
+    settling_steps = 2 if uic else 0
     bi = 0
     rejected = 0
     interrupted = False
@@ -550,14 +558,14 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
                                  "sources",
                         )
                     continue
-                if order == 1 and method != "be" and tol.maxord > 1:
+                if order == 1 and method != "be" and tol.maxord > 1 and settling_steps <= 1:
                     delta2 = min(2.0 * delta, lte_step(method, 2, *args))
                     if delta2 > 1.05 * delta:
                         new_order = 2
                         new_delta = delta2
             retry = None if fixed_step is not None else interp.check(
                 sols, steps, out.x, delta, corner_floor if first_after_corner else None)
-            if retry is None and fixed_step is None:
+            if retry is None and fixed_step is None and settling_steps < 2:
                 retry = corner_check.retry(sim, frame, hist, method, order, t, delta,
                                            (sols[-2:], qs[-2:], qdots[-1], h1), out.x, interp)
             if retry is not None:
@@ -568,6 +576,7 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
             # accept
             order = new_order
             first_after_corner = False
+            settling_steps = max(settling_steps - 1, 0)
             corner_check.accepted(delta)
             t = t_new
             x = out.x
@@ -598,6 +607,8 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
 
     times_arr = np.array(times)
     first = int(np.searchsorted(times_arr, tstart * (1.0 - 1e-12)))  # times ascend
+    if uic and len(times_arr) > 1:  # as ngspice: the uic start is not a solution, no row
+        first = max(first, 1)
     raw = rows.finish()[first:]
     cols = {"time": times_arr[first:]}
     cols.update(sim.output_columns("tran", raw))
