@@ -98,6 +98,8 @@ class _Plan:
                        and cls.initial_point is DeviceGroup.initial_point)
         self.fused = cls.load is not DeviceGroup.load  # the family has its own fused load
         self.test_rows: np.ndarray | None = None  # (N, U) rows of the current test, if any
+        off = getattr(self.dev, "off", None)  # (N,) instances flagged ``off`` (D, M)
+        self.off = off if off is not None and np.any(off) else None
 
     def jac(self, local: np.ndarray) -> np.ndarray:
         """The kept entries of a (N, U, U) local Jacobian, in ``pos`` order."""
@@ -129,6 +131,10 @@ class Assembler:
         self._fixed_jacobians = all(type(p.dev).fixed_jacobian for p in self._cached)
         self.limit_memory: dict[int, np.ndarray] = {}
         self.initial_junctions = False
+        # SPICE's MODEINITFIX: instances flagged ``off`` are evaluated at their zero-bias
+        # point (linearised from it) until a first operating point converges without them
+        self.fix_off = False
+        self.has_off = any(p.off is not None for p in self._evaluated)
         # every family linear in x: one Newton step solves the system exactly
         self.is_linear = all(g.device.linear for g in cc.groups)
         self._col_of = np.repeat(np.arange(self.n), np.diff(cc.indptr))
@@ -345,7 +351,7 @@ class Assembler:
         for j, plan in enumerate(self._evaluated):
             xl = x_ext[plan.conn]
             ld = self._fused_load(plan, xl, ctx, charges, limiting, history) \
-                if plan.fused else None
+                if plan.fused and not (self.fix_off and plan.off is not None) else None
             if ld is None:
                 ld = self._separate_load(plan, xl, ctx, charges, limiting, history)
             limited = limited or ld.limited
@@ -436,9 +442,15 @@ class Assembler:
                 if lim is not None:
                     limited = True
                     x_eval = lim
+        pinned = self.fix_off and plan.off is not None
+        if pinned:  # remembered there too, as SPICE keeps the off device's voltages at 0;
+            # only the other instances' limiting holds Newton back
+            x_eval = np.where(plan.off[:, None], dev.initial_point(x_eval), x_eval)
+            limited = limited and bool(np.any(np.abs(x_eval - xl)[~plan.off] > 1e-12))
+        if limiting:
             self.limit_memory[k] = x_eval
         ev: Evaluation = dev.evaluate(x_eval, ctx)
-        delta = xl - x_eval if limited else None
+        delta = xl - x_eval if limited or pinned else None
         i_loc = ev.i if delta is None else ev.i + _bmv(ev.di, delta)
         ld = Load(x_eval=x_eval, limited=limited or ev.unsettled, i=i_loc, di=ev.di, q=None,
                   dq=None)

@@ -1,5 +1,10 @@
 """DC operating point: Newton, then gmin stepping, then source stepping (ngspice's order).
 
+A cold start follows SPICE's initialisation modes: the first iteration evaluates junctions at
+their critical voltages (MODEINITJCT); devices flagged ``off`` are then held at zero bias
+until that solution converges (MODEINITFIX), and released from there, so that ``off``
+selects the state of a latch as in ngspice.
+
 Also used for each point of a DC sweep and for the operating point that starts a transient.
 Node clamps implement ``.nodeset`` (released after a first solve) and, for the transient's
 operating point without ``uic``, ``.ic`` (held: ngspice ties those nodes through 1e10 S).
@@ -84,15 +89,28 @@ def solve_op(
     x0_fresh = x if x0 is None else None  # a cold start gets SPICE's first-iteration points
     total = 0
 
-    def run(x_start, c: EvalContext, gshunt=0.0, clamp=hold, maxiter=tol.itl1, pol=False):
+    asm = sim.assembler
+
+    def newton_run(x_start, c, gshunt, clamp, maxiter, pol):
         nonlocal total
-        if x_start is x0_fresh:  # a cold start: SPICE's first-iteration junction points
-            sim.assembler.reset_limiting(initial=True)
         out = newton(static_system(sim, c, gshunt, clamp, source), x_start, sim.solver, tol.reltol,
-                     sim.atol, maxiter, polish=pol, linear=sim.assembler.is_linear,
+                     sim.atol, maxiter, polish=pol, linear=asm.is_linear,
                      currents=sim.current_test)
         total += out.iterations
         return out
+
+    def run(x_start, c: EvalContext, gshunt=0.0, clamp=hold, maxiter=tol.itl1, pol=False):
+        if x_start is x0_fresh:  # a cold start: SPICE's first-iteration junction points
+            asm.reset_limiting(initial=True)
+            if asm.has_off:  # SPICE's MODEINITFIX: solve with the ``off`` devices held off,
+                asm.fix_off = True  # then release them from there (a latch's chosen state)
+                try:
+                    held = newton_run(x_start, c, gshunt, clamp, maxiter, False)
+                finally:
+                    asm.fix_off = False
+                if held.converged:
+                    x_start = held.x
+        return newton_run(x_start, c, gshunt, clamp, maxiter, pol)
 
     if nodeset is not None and nodeset.index.size:
         merged = nodeset if hold is None else Clamp(
