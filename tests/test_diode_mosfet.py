@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 from ngspice_raw import read_raw
 
+import netsim
 from netsim.circuit.circuit import Instance, ModelCard
 from netsim.devices.base import EvalContext
 from netsim.devices.diode import Diode
@@ -315,6 +316,17 @@ def test_unsupported_model_parameters_are_errors() -> None:
         Mosfet1([_mos("nmos", {**NMOS, "level": 2}, GEO)], 27.0, 27.0)
     # noise parameters are accepted and ignored
     Diode([_diode({"is": 1e-14, "kf": 1e-16, "af": 1.0}, {})], 27.0, 27.0)
+
+
+def test_level_2_parameters_on_a_level_1_card_are_ignored_with_a_warning() -> None:
+    """ngspice's level 1 ignores xj (and the other level-2/3 parameters) with a warning."""
+    card = "\n.model nt nmos (level=1 vto=0.7 kp=110u xj=0.3u theta=0.1)\n.op\n.end\n"
+    base = "xj\nV1 d 0 2\nV2 g 0 1.5\nM1 d g 0 0 nt w=2u l=1u"
+    sim = netsim.Simulator.from_text(base + card)
+    [warning] = sim.circuit.warnings
+    assert "theta, xj ignored at level 1" in warning.message
+    without = netsim.Simulator.from_text(base + card.replace(" xj=0.3u theta=0.1", ""))
+    assert float(sim.run_all().op["i(v1)"]) == float(without.run_all().op["i(v1)"])
 
 
 def test_internal_nodes_only_when_resistances_are_nonzero() -> None:

@@ -12,10 +12,11 @@ from typing import TYPE_CHECKING
 
 from netsim.circuit.circuit import Instance
 from netsim.circuit.scope import Scope, describe, span_of
+from netsim.devices.mosfet import IGNORED_AT_LEVEL_1
 from netsim.devices.port import PARAM_NAMES as PORT_PARAMS
 from netsim.devices.port import parse_port_card
 from netsim.devices.sources import parse_source_spec
-from netsim.errors import ElaborationError, did_you_mean
+from netsim.errors import Diagnostic, ElaborationError, did_you_mean
 from netsim.syntax import ast
 from netsim.units import parse_number
 
@@ -307,6 +308,14 @@ def mosfet(el, scope, elab):
         raise ElaborationError(
             f"MOSFET model '{model.name}' has level={level}; only level 1 is supported",
             model.span, hint="use level=1 (Shichman-Hodges)")
+    ignored = sorted(k for k in model.params if k.lower() in IGNORED_AT_LEVEL_1)
+    warned = elab.__dict__.setdefault("_warned_models", set())
+    if ignored and model.name not in warned:
+        warned.add(model.name)
+        elab.circuit.warnings.append(Diagnostic(
+            f"MOSFET model '{model.name}': {', '.join(ignored)} ignored at level 1 "
+            "(as ngspice does)", model.span,
+            hint="these are level-2/3 parameters; level 1 has no use for them"))
     params = _params(el, scope, ALLOWED_PARAMS["m"], "MOSFET")
     for a in el.atoms[5:]:
         if isinstance(a, ast.Token) and a.text == "off":

@@ -128,6 +128,10 @@ _SUPPORTED = {
     "fc", "tnom",
 }
 _IGNORED = {"kf", "af", "level", "nmos", "pmos"}
+# level-2/3 parameters that ngspice's level 1 ignores with a warning (vendor cards carry them);
+# elaboration warns about them (netsim.circuit.elements.mosfet)
+IGNORED_AT_LEVEL_1 = {"xj", "delta", "eta", "theta", "kappa", "vmax", "neff", "ucrit",
+                      "uexp", "utra", "nfs", "xqc"}
 
 
 def model_params(inst: Instance) -> dict[str, float]:
@@ -144,7 +148,7 @@ def model_params(inst: Instance) -> dict[str, float]:
     out: dict[str, float] = {}
     for key, value in card.params.items():
         name = _ALIASES.get(key.lower(), key.lower())
-        if name in _IGNORED:
+        if name in _IGNORED or name in IGNORED_AT_LEVEL_1:
             continue
         if name not in _SUPPORTED:
             raise ElaborationError(
