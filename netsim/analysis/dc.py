@@ -18,6 +18,8 @@ from netsim.analysis.op import solve_op
 from netsim.errors import AnalysisError
 from netsim.results import AnalysisResult, kept
 
+TEMPERATURE = "temp"  # the sweep name of the circuit temperature (.dc temp ...)
+
 
 def sweep_values(start: float, stop: float, step: float) -> np.ndarray:
     """Points from start to stop inclusive by step (sign of step must match the direction)."""
@@ -33,8 +35,6 @@ def sweep_values(start: float, stop: float, step: float) -> np.ndarray:
 
 
 def _setter(sim, name: str):
-    if name == TEMPERATURE:
-        return None
     for grp in sim.compiled.groups:
         if name in grp.device.names:
             setter = grp.device.dc_value_setter(name)
@@ -48,9 +48,6 @@ def _setter(sim, name: str):
         f"cannot sweep '{name}': not an independent source or resistor of this circuit",
         hint=f"sweepable: {', '.join(sweepable[:12] + [TEMPERATURE])}",
     )
-
-
-TEMPERATURE = "temp"
 
 
 class _Sweep:
