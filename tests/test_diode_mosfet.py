@@ -386,3 +386,10 @@ def test_current_test_rejects_a_step_that_moves_a_junction_current() -> None:
     assert not sim.current_test(step)
     step[k] = 1e-7
     assert sim.current_test(step)
+
+
+def test_device_ic_under_uic_is_reported_as_unused() -> None:
+    """A diode's ic= is not honoured: a uic transient says so instead of ignoring it."""
+    res = netsim.run_text("d ic\nV1 a 0 1\nR1 a b 1k\nD1 b 0 dm ic=0.5\nC1 b 0 1n\n"
+                          ".model dm d(is=1e-14 cjo=1p)\n.tran 1n 100n uic\n.end\n").tran
+    assert "device ic= of d1 is not used" in res.stats["warnings"][0]

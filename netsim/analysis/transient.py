@@ -404,6 +404,18 @@ def _uic_states(asm, first, x0: np.ndarray) -> np.ndarray:
     return states
 
 
+def _unused_device_ics(sim) -> list[str]:
+    """Warnings for diode and MOSFET ic= under uic: their charges start from the node voltages
+    (.ic, else 0), where ngspice starts them from the device's own ic= voltages."""
+    names = [inst.name for grp in sim.compiled.groups if grp.device.family in ("diode", "mos1")
+             for inst in grp.device.instances if "ic" in inst.params]
+    if not names:
+        return []
+    shown = ", ".join(names[:5]) + (" ..." if len(names) > 5 else "")
+    return [f"uic: device ic= of {shown} is not used; the devices start from their node "
+            "voltages (set them with .ic)"]
+
+
 def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float | None = None,
              uic: bool = False, method: str = "trap", fixed_step: float | None = None,
              ) -> AnalysisResult:
@@ -615,4 +627,7 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
     result = AnalysisResult("tran", "tran", cols, {
         "points": len(times_arr) - first, "newton_iterations": iterations,
         "rejected": rejected, "seconds": time.perf_counter() - wall}, raw=raw)
+    notes = _unused_device_ics(sim) if uic else []
+    if notes:
+        result.stats["warnings"] = notes
     return kept(result, interrupted)

@@ -1,6 +1,7 @@
 """SPICE junction diode ``D`` (family ``'diode'``), as ngspice 39 computes it (level 1).
 
-Netlist: ``D1 a k dmod [area=..] [m=..] [off] [ic=v] [temp=..|dtemp=..]`` with
+Netlist: ``D1 a k dmod [area=..] [m=..] [off] [ic=v] [temp=..|dtemp=..]`` (``ic=`` is read
+but not used: a uic transient starts the junction from its node voltages and says so) with
 ``.model dmod d(...)``. Terminals (anode, cathode); with ``rs > 0`` an internal anode node
 ``a_int`` (unknown index 2) sits between the series resistance and the junction.
 
@@ -176,7 +177,6 @@ class Diode(DeviceGroup):
         n = col("n")
         self.has_rs = _has_rs(instances[0])
         self.off = np.array([bool(i.params.get("off", False)) for i in instances])
-        self.ic = np.array([_param(i, "ic", np.nan) for i in instances])
         self.temp_k = t
         vt = KOQ * t
         self.vt = vt
