@@ -278,4 +278,5 @@ class BatchResult:
             for key, value in res.columns.items():
                 cols.setdefault(key, []).append(np.atleast_1d(value))
         merged = {k: np.concatenate(v) for k, v in cols.items()}
-        return AnalysisResult(kind, kind, merged, {**self.stats, "variants": len(self.results)})
+        return AnalysisResult(kind, kind, merged, {**self.stats, "variants": len(self.results)},
+                              step_columns=names)

@@ -34,6 +34,8 @@ class AnalysisResult:
     stats: dict[str, Any] = field(default_factory=dict)
     raw: np.ndarray | None = field(default=None, repr=False)  # solutions (points, n), unwritten
     plot_x: str | None = None  # the x axis of --plot (`.plot tran i(v1) vs v(a)`)
+    # leading columns holding the varied parameters of a .step/.data table (BatchResult.table)
+    step_columns: list[str] = field(default_factory=list)
     # results written alongside this one (hb -> hb_time waveforms)
     companions: list[AnalysisResult] = field(default_factory=list, repr=False)
 
@@ -101,13 +103,51 @@ class AnalysisResult:
 
     def plot(self, path: str | Path) -> None:
         """Save a PNG of every quantity against the first column (op: a bar chart; hb: a
-        line spectrum in dB)."""
+        line spectrum in dB). A .step table draws each variant (its parameter values in the
+        legend); a stepped .op draws each quantity against the first parameter."""
         import matplotlib
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
 
         fig, ax = plt.subplots(figsize=(8, 4.5))
+        steps = [n for n in self.step_columns if n in self.columns]
+        if steps and self.kind in ("op", "rfdc"):
+            xs = self.columns[steps[0]]
+            quantities = [n for n in self.columns if n not in steps]
+            for n in quantities:
+                ax.plot(xs, self.columns[n], "o-", ms=3, label=n)
+            ax.set_xlabel(steps[0])
+            if len(quantities) <= 12:
+                ax.legend(fontsize=8)
+        else:
+            for part, label in self._variants(steps):
+                part._draw(ax, label)
+        ax.set_title(self.name)
+        ax.grid(True, alpha=0.3)
+        fig.tight_layout()
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+
+    def _variants(self, steps: list[str]) -> list[tuple[AnalysisResult, str]]:
+        """(rows of one variant without the step columns, its legend suffix) per variant:
+        runs of equal step-parameter values; the whole result when there are none."""
+        if not steps:
+            return [(self, "")]
+        keys = np.stack([np.asarray(self.columns[n]) for n in steps], axis=1)
+        cut = np.nonzero(np.any(keys[1:] != keys[:-1], axis=1))[0] + 1
+        bounds = [0, *cut.tolist(), len(keys)]
+        rest = {k: v for k, v in self.columns.items() if k not in steps}
+        out = []
+        for a, b in zip(bounds[:-1], bounds[1:]):
+            part = AnalysisResult(self.kind, self.name, {k: v[a:b] for k, v in rest.items()},
+                                  plot_x=self.plot_x)
+            label = " (" + ", ".join(f"{n}={keys[a, j]:g}" for j, n in enumerate(steps)) + ")"
+            out.append((part, label))
+        return out
+
+    def _draw(self, ax, suffix: str) -> None:
+        """Draw this result's quantities on ax; ``suffix`` ends each legend label."""
         names = list(self.columns)
         if self.kind in ("op", "rfdc"):
             vals = [float(np.asarray(self.columns[n]).reshape(-1)[0]) for n in names]
@@ -118,7 +158,8 @@ class AnalysisResult:
             for k, n in enumerate(quantities):
                 mag = 20 * np.log10(np.maximum(np.abs(self[n]), 1e-30))
                 ax.vlines(xs + 0.004 * k * xs.max(), -400, mag, color=f"C{k}", lw=1.2)
-                ax.plot(xs + 0.004 * k * xs.max(), mag, "o", ms=3, color=f"C{k}", label=n)
+                ax.plot(xs + 0.004 * k * xs.max(), mag, "o", ms=3, color=f"C{k}",
+                        label=n + suffix)
             peak = max((20 * np.log10(np.abs(self[n]).max() + 1e-30) for n in quantities),
                        default=0.0)
             ax.set_ylim(peak - 120, peak + 10)
@@ -135,18 +176,13 @@ class AnalysisResult:
                 ys = self[n[0] + n[2:]] if self.kind == "ac" and n[1] == "r" else self.columns[n]
                 if np.iscomplexobj(ys):
                     ys = 20 * np.log10(np.maximum(np.abs(ys), 1e-300))
-                ax.plot(xs, ys, label=n if self.kind != "ac" else n[0] + n[2:])
+                ax.plot(xs, ys, label=(n if self.kind != "ac" else n[0] + n[2:]) + suffix)
             ax.set_xlabel(xname)
             if self.kind == "ac":
                 ax.set_xscale("log")
                 ax.set_ylabel("magnitude (dB)")
             if len(names) <= 12:
                 ax.legend(fontsize=8)
-        ax.set_title(self.name)
-        ax.grid(True, alpha=0.3)
-        fig.tight_layout()
-        fig.savefig(path, dpi=110)
-        plt.close(fig)
 
 
 def _fmt(value: float) -> str:

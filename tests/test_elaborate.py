@@ -175,3 +175,26 @@ R1 a 0 1k
     assert (tmp_path / "xy.png").stat().st_size > 0
     with pytest.raises(ElaborationError, match="'vs' goes once"):
         elaborate_text("t\nV1 a 0 1\nR1 a 0 1\n.plot tran vs v(a)\n.tran 1 2\n.end\n")
+
+
+@pytest.mark.parametrize("card", [".op", ".dc V1 0 1 0.5", ".ac dec 2 1k 1meg",
+                                  ".tran 1u 5u", ".hb 1meg nharm=2"])
+def test_plots_of_stepped_results_draw_every_variant(tmp_path, card) -> None:
+    """A .step table's leading parameter columns are neither the x axis nor a quantity: each
+    variant is drawn (the stepped op against the parameter); before, --plot stopped with an
+    internal error on .ac and .hb and drew .dc against the parameter."""
+    res = netsim.run_text(f"""stepped
+.param c=1p
+V1 in 0 dc 0.5 ac 1 sin(0.5 0.1 1meg)
+R1 in out 1k
+C1 out 0 {{c}}
+.step param c list 1p 2p
+{card}
+.end
+""")
+    [result] = res.analyses
+    assert result.step_columns == ["c"]
+    parts = result._variants(["c"])
+    assert [label for _, label in parts] == [" (c=1e-12)", " (c=2e-12)"]
+    result.plot(tmp_path / "p.png")
+    assert (tmp_path / "p.png").stat().st_size > 0
