@@ -15,6 +15,8 @@ import traceback
 import warnings
 from pathlib import Path
 
+import numpy as np
+
 from netsim import __version__
 from netsim.errors import NetsimError
 
@@ -107,6 +109,11 @@ def cmd_check(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     handler = {"run": cmd_run, "check": cmd_check}[args.command]
+    # numpy's floating-point notices (a division by zero inside a model) are not for the
+    # user: a non-finite value that matters stops Newton with a located error instead
+    np.seterr(all="ignore")
+    # deeply nested expressions (machine-written sums of a thousand terms) fold recursively
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 20000))
     try:
         return handler(args)
     except NetsimError as err:
@@ -115,7 +122,9 @@ def main(argv: list[str] | None = None) -> int:
         print(err.render(), file=sys.stderr)
         return 1
     except OSError as err:
-        print(f"error: {err.strerror}: {err.filename}", file=sys.stderr)
+        hint = "\nhint: -o names a folder to write into" if isinstance(
+            err, (FileExistsError, NotADirectoryError)) else ""
+        print(f"error: {err.strerror}: {err.filename}{hint}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted; results of finished analyses were kept, and the points an "

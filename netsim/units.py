@@ -74,7 +74,8 @@ def parse_number(text: str) -> float | None:
             decade += _DECADE.get(low[0], 0)
     # one decimal conversion, so 2.5u is exactly the double nearest 2.5e-6
     value = float(f"{mantissa}e{decade}") if decade else float(mantissa)
-    return value * scale if letters and scale != 1.0 else value
+    value = value * scale if letters and scale != 1.0 else value
+    return value if math.isfinite(value) else None  # 1e400 is not a number netsim can use
 
 
 def dbm_to_watts(x):

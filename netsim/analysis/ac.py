@@ -10,6 +10,7 @@ import time
 
 import numpy as np
 
+from netsim.analysis.dc import MAX_POINTS
 from netsim.analysis.linalg import SingularMatrixError, make_solver
 from netsim.errors import AnalysisError, ConvergenceError
 from netsim.results import AnalysisResult, kept
@@ -23,10 +24,16 @@ def frequency_grid(mode: str, points: int, fstart: float, fstop: float) -> np.nd
             hint="fstart must be > 0 for dec/oct, fstop >= fstart, points >= 1",
         )
     if mode == "lin":
+        if points > MAX_POINTS:
+            raise AnalysisError(f"'.ac lin' with {points:g} points, more than {MAX_POINTS:g}",
+                                hint="use fewer points")
         return np.linspace(fstart, fstop, points) if points > 1 else np.array([fstart])
     base = 10.0 if mode == "dec" else 2.0
-    count = int(np.floor(np.log(fstop / fstart) / np.log(base) * points + 1e-9)) + 1
-    return fstart * base ** (np.arange(count) / points)
+    count = np.floor(np.log(fstop / fstart) / np.log(base) * points + 1e-9) + 1
+    if not count <= MAX_POINTS:
+        raise AnalysisError(f"'.ac {mode} {points:g} {fstart:g} {fstop:g}' has {count:.3g} "
+                            f"frequencies, more than {MAX_POINTS:g}", hint="use fewer points")
+    return fstart * base ** (np.arange(int(count)) / points)
 
 
 def run_ac(sim, freqs: np.ndarray) -> AnalysisResult:

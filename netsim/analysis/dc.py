@@ -19,6 +19,7 @@ from netsim.errors import AnalysisError
 from netsim.results import AnalysisResult, kept
 
 TEMPERATURE = "temp"  # the sweep name of the circuit temperature (.dc temp ...)
+MAX_POINTS = 1e7  # a sweep or frequency grid beyond this is a typo, not a study
 
 
 def sweep_values(start: float, stop: float, step: float) -> np.ndarray:
@@ -30,8 +31,11 @@ def sweep_values(start: float, stop: float, step: float) -> np.ndarray:
             f"sweep step {step:g} does not lead from {start:g} to {stop:g}",
             hint="give a non-zero step with the sign of (stop - start)",
         )
-    count = int(np.floor((stop - start) / step * (1 + 1e-12) + 1e-9)) + 1
-    return start + step * np.arange(count)
+    count = np.floor((stop - start) / step * (1 + 1e-12) + 1e-9) + 1
+    if not count <= MAX_POINTS:
+        raise AnalysisError(f"the sweep from {start:g} to {stop:g} by {step:g} has {count:.3g} "
+                            f"points, more than {MAX_POINTS:g}", hint="use a larger step")
+    return start + step * np.arange(int(count))
 
 
 def _setter(sim, name: str):

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from netsim.analysis.ac import frequency_grid
 from netsim.analysis.dc import sweep_values
 from netsim.circuit.circuit import AnalysisRequest
@@ -103,6 +105,12 @@ def dc(elab, d, scope):
         except AnalysisError as err:
             raise AnalysisError(err.message, atoms[k + 3].span, hint=err.hint) from None
         name = "temp" if src.text == "temp" else elab.element_name(src.text)
+        if sweeps and sweeps[0][0] == name:
+            raise ElaborationError(f"'.dc' sweeps '{name}' twice", src.span,
+                                   hint="the second sweep must vary another source")
+        if name == "temp" and not np.all(values > -273.15):
+            raise ElaborationError("a temperature sweep must stay above -273.15 (degrees C)",
+                                   atoms[k + 1].span)
         sweeps.append((name, values))
         spans.append(src.span)
     elab.circuit.analyses.append(AnalysisRequest("dc", {"sweeps": sweeps, "spans": spans},
@@ -246,11 +254,33 @@ def options(elab, d, scope):
                     hint=f"choose one of: {', '.join(choices)}")
             elab.options[p.name] = text
         else:
-            elab.options[p.name] = scope.value(p.value, f"a value for option '{p.name}'")
+            value = scope.value(p.value, f"a value for option '{p.name}'")
+            _check_option(p, value)
+            elab.options[p.name] = value
     if "temp" in elab.options:
         elab.circuit.temp = float(elab.options["temp"])
     if "tnom" in elab.options:
         elab.circuit.tnom = float(elab.options["tnom"])
+
+
+# what each numeric option must be: (test, the wording of the requirement)
+_POSITIVE = (lambda v: v > 0.0, "a positive number")
+_COUNT = (lambda v: v >= 1.0 and v == int(v), "a whole number >= 1")
+_OPTION_RULES = {
+    **dict.fromkeys(("reltol", "abstol", "vntol", "chgtol", "trtol", "defl", "defw"), _POSITIVE),
+    **dict.fromkeys(("gmin", "defad", "defas"), (lambda v: v >= 0.0, "a number >= 0")),
+    **dict.fromkeys(("itl1", "itl4"), _COUNT),
+    **dict.fromkeys(("gminsteps", "srcsteps", "seed"),
+                    (lambda v: v >= 0.0 and v == int(v), "a whole number >= 0")),
+    "maxord": (lambda v: v in (1.0, 2.0), "1 or 2"),
+    **dict.fromkeys(("temp", "tnom"), (lambda v: v > -273.15, "above -273.15 (degrees C)")),
+}
+
+
+def _check_option(p, value: float) -> None:
+    test, wanted = _OPTION_RULES.get(p.name, (lambda v: True, ""))
+    if not test(value):
+        raise ElaborationError(f"option '{p.name}' must be {wanted}, got {value:g}", p.span)
 
 
 def _node_values(elab, d, scope, target: dict) -> None:
@@ -277,6 +307,9 @@ def nodeset(elab, d, scope):
 
 def temp(elab, d, scope):
     values = _numbers(d, scope, 1, 1)
+    if not values[0] > -273.15:
+        raise ElaborationError(f".temp must be above -273.15 (degrees C), got {values[0]:g}",
+                               d.span)
     elab.circuit.temp = values[0]
 
 
@@ -335,7 +368,7 @@ def step(elab, d, scope):
             raise ElaborationError(f"no .data table named '{name}'", d.span,
                                    hint=did_you_mean(str(name), set(elab.data_tables))
                                    or f"define it first: `{FORMS['data']}`")
-        elab.step_cards.append(elab.data_tables[name])
+        _add_step_card(elab, d, elab.data_tables[name])
         return
     mode = "lin"
     if words and words[0] in ("lin", "dec", "oct"):
@@ -366,7 +399,18 @@ def step(elab, d, scope):
                 raise ElaborationError(f"'.step {mode}' needs 0 < start <= stop and points >= 1",
                                        d.span)
             values = list(frequency_grid(mode, int(inc), start, stop))
-    elab.step_cards.append([{name: float(v)} for v in values])
+    _add_step_card(elab, d, [{name: float(v)} for v in values])
+
+
+def _add_step_card(elab, d, variants: list[dict[str, float]]) -> None:
+    """Append a .step card's variants; a parameter varied by two cards is an error (the
+    second would silently replace the first's values in every combination)."""
+    taken = {name for card in elab.step_cards for name in card[0]}
+    again = sorted(taken & set(variants[0]))
+    if again:
+        raise ElaborationError(f"parameter '{again[0]}' is already varied by another .step",
+                               d.span, hint="vary each parameter in one .step (or one .data)")
+    elab.step_cards.append(variants)
 
 
 def data(elab, d, scope):
@@ -382,6 +426,12 @@ def data(elab, d, scope):
         names.append(words[k])
         k += 1
     values = [scope.value(a) for a in d.atoms[k:]]
+    if table in elab.data_tables:
+        raise ElaborationError(f"'.data {table}' is defined twice", d.span,
+                               hint="give each table its own name")
+    if len(set(names)) != len(names):
+        twice = next(n for n in names if names.count(n) > 1)
+        raise ElaborationError(f"'.data {table}' names parameter '{twice}' twice", d.span)
     if not names or not values or len(values) % len(names):
         raise ElaborationError(
             f"'.data {table}' has {len(names)} parameters and {len(values)} values: the values "

@@ -175,6 +175,12 @@ class Diode(DeviceGroup):
         t = np.array([temperature_kelvin(i.params, temp) for i in instances])
         t_nom = np.array([c.get("tnom", tnom) + 273.15 for c in cards])
         n = col("n")
+        for inst, card in zip(instances, cards):
+            for key in ("n", "vj", "nr"):  # emission coefficients and the built-in potential
+                if key in card and not card[key] > 0:
+                    raise ElaborationError(
+                        f"diode model '{inst.model.name}': {key} must be positive, got "
+                        f"{card[key]:g}", inst.model.span or inst.span)
         self.has_rs = _has_rs(instances[0])
         self.off = np.array([bool(i.params.get("off", False)) for i in instances])
         self.temp_k = t

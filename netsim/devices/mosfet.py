@@ -350,6 +350,9 @@ class Mosfet1(DeviceGroup):
         m = _ip(inst, "m", 1.0)
         w = _ip(inst, "w", DEFW)
         length = _ip(inst, "l", DEFL)
+        if not (m > 0 and w > 0 and length > 0):
+            raise ElaborationError(f"MOSFET '{inst.name}': w, l and m must be positive",
+                                   inst.span)
         ad, as_ = _ip(inst, "ad", 0.0), _ip(inst, "as", 0.0)
         pd, ps = _ip(inst, "pd", 0.0), _ip(inst, "ps", 0.0)
         leff = length - 2 * p.get("ld", 0.0)
