@@ -10,6 +10,7 @@ method per analysis. ``run_file``/``run_text`` parse, elaborate and run every an
 from __future__ import annotations
 
 import dataclasses
+import re
 import time
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from netsim.analysis.op import Clamp, solve_op
 from netsim.circuit.circuit import Circuit
 from netsim.circuit.compile import compile_circuit
 from netsim.devices.base import EvalContext
-from netsim.errors import AnalysisError
+from netsim.errors import AnalysisError, NetsimError
 from netsim.results import AnalysisResult, InterruptedAnalysis, RunResults, complex_names
 
 
@@ -241,7 +242,33 @@ class Simulator:
 
 
 def run_request(target, request):
-    """Dispatch an AnalysisRequest to ``target``'s op/dc/ac/tran (a Simulator or a batch)."""
+    """Dispatch an AnalysisRequest to ``target``'s op/dc/ac/tran (a Simulator or a batch).
+    An error without a location gets one: the device it names, else the analysis card."""
+    try:
+        return _dispatch(target, request)
+    except NetsimError as err:
+        if err.span is None:
+            err.span = _named_device_span(target, err.message) or request.span
+        raise
+
+
+_DEVICE_NAMED = re.compile(r"device '([^']+)'")
+
+
+def _named_device_span(target, message: str):
+    """The netlist span of the instance a message names as ``device 'x1.m3'``, if any."""
+    m = _DEVICE_NAMED.search(message)
+    circuit = getattr(getattr(target, "sim", target), "circuit", None)
+    if m is None or circuit is None:
+        return None
+    name = m.group(1)
+    for inst in circuit.instances:
+        if inst.name == name or inst.name.split(".", 1)[-1] == name:
+            return inst.span
+    return None
+
+
+def _dispatch(target, request):
     a = request.args
     if request.kind == "op":
         return target.op()

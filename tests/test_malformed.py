@@ -48,6 +48,9 @@ EXPECTED: dict[str, tuple] = {
     "dc_too_many_points.net": (4, "has 1e+300 points, more than 1e+07"),
     "temp_below_absolute_zero.net": (4, ".temp must be above -273.15"),
     "diode_n_zero.net": (5, "diode model 'dd': n must be positive, got 0"),
+    "step_unknown_parameter.net": (4, "cannot vary parameter 'zz'"),
+    "behavioural_outside_domain.net": (4, "Newton did not converge in the operating point"),
+    "hb_equal_tones.net": (4, "harmonic balance tones must be distinct"),
     # instance and model parameters, models
     "unknown_param_r.net": (3, "unknown parameter 'tcx' on resistor 'r1'"),
     "unknown_param_c.net": (4, "unknown parameter 'foo' on capacitor 'c1'"),

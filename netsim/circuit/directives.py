@@ -411,6 +411,7 @@ def _add_step_card(elab, d, variants: list[dict[str, float]]) -> None:
         raise ElaborationError(f"parameter '{again[0]}' is already varied by another .step",
                                d.span, hint="vary each parameter in one .step (or one .data)")
     elab.step_cards.append(variants)
+    elab.step_spans.append(d.span)
 
 
 def data(elab, d, scope):

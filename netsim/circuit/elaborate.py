@@ -53,6 +53,7 @@ class Elaborator:
         self.output_spans: dict = {}
         self.ic_spans: dict = {}
         self.step_cards: list[list[dict[str, float]]] = []
+        self.step_spans: list = []  # the .step card of each entry of step_cards
         self.data_tables: dict[str, list[dict[str, float]]] = {}
         self.model_cache: dict[tuple[int, int], ModelCard] = {}
         self.circuit = Circuit(title=netlist.title, instances=self.instances, file=netlist.file)
@@ -163,6 +164,13 @@ class Elaborator:
     def run(self) -> Circuit:
         self.top = Scope(overrides=self.overrides)
         self.walk(self.netlist.statements, self.top, top=True)
+        for card, span in zip(self.step_cards, self.step_spans):
+            for name in card[0]:
+                if name not in self.top.params:
+                    raise ElaborationError(
+                        f"cannot vary parameter '{name}': the netlist has no top-level "
+                        f".param '{name}'", span, hint=did_you_mean(name, set(self.top.params))
+                        or f"top-level parameters: {', '.join(sorted(self.top.params)) or 'none'}")
         unknown = set(self.overrides) - set(self.top.params)
         if unknown:
             name = sorted(unknown)[0]
