@@ -132,15 +132,23 @@ def _mapped_weights(ks: np.ndarray, tones: np.ndarray) -> np.ndarray:
         fkey = _frequency_key(sub @ tones[: i + 1], tones.max())
         n_f = len(np.unique(fkey))
         w = weights[i - 1] + 1
+        # beyond 2 V + 1 (V: the largest index of the tones before) every (k_i, earlier
+        # index) pair has its own index, so products that coincide in frequency can no
+        # longer share one: the search ends there
+        last = 2 * int(np.abs(sub[:, :i] @ weights[:i]).max(initial=0)) + 2
         while True:
             weights[i] = w
             values = sub @ weights[: i + 1]
             if len(np.unique(values)) == n_f == _pairs(values, fkey):
                 break
             w += 1
-            if w > 10_000_000:
-                raise AnalysisError("cannot map these tones onto one FFT grid",
-                                    hint="lower nharm/mix or use fewer tones")
+            if w > max(last, weights[i - 1] + 1):
+                raise AnalysisError(
+                    "cannot map these tones onto one FFT grid: products of different orders "
+                    "fall within 1e-9 of the largest tone without coinciding (tones very "
+                    "close to, but not at, a ratio of small integers)",
+                    hint="give the tones an exact small-integer ratio, lower nharm/mix, or use "
+                         "fewer tones")
     return weights
 
 
