@@ -52,6 +52,7 @@ EXPECTED: dict[str, tuple] = {
     "behavioural_outside_domain.net": (4, "Newton did not converge in the operating point"),
     "hb_equal_tones.net": (4, "harmonic balance tones must be distinct"),
     "hb_tones_not_mappable.net": (5, "cannot map these tones onto one FFT grid"),
+    "tran_too_many_points.net": (5, "needs more than 1e+09 time points"),
     # instance and model parameters, models
     "unknown_param_r.net": (3, "unknown parameter 'tcx' on resistor 'r1'"),
     "unknown_param_c.net": (4, "unknown parameter 'foo' on capacitor 'c1'"),

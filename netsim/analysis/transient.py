@@ -82,6 +82,8 @@ def _apply_capacitor_ic(sim, x0: np.ndarray, q0: np.ndarray) -> None:
                 q0[m] -= dq
 
 
+# a transient that needs more points than this cannot finish (a unit typo in its card)
+MAX_STEPS = 1e9
 # the reported-point controls never cut a step below tmax / 100, except the first step after a
 # source corner, which may go down to this fraction of tmax (docs/numerics.md)
 CORNER_FLOOR = 0.002
@@ -429,6 +431,10 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
     _check_args(tstep, tstop, tstart, tmax, method)
     if tmax is None:
         tmax = min(tstep, (tstop - tstart) / 50.0)
+    if tstop / tmax > MAX_STEPS:
+        raise AnalysisError(
+            f".tran to {tstop:g} s with steps of at most {tmax:g} s needs more than "
+            f"{MAX_STEPS:g} time points", hint="check the units of tstep, tstop and tmax")
     tol = sim.tol
     asm = sim.assembler
     for grp in sim.compiled.groups:
