@@ -53,6 +53,8 @@ EXPECTED: dict[str, tuple] = {
     "hb_equal_tones.net": (4, "harmonic balance tones must be distinct"),
     "hb_tones_not_mappable.net": (5, "cannot map these tones onto one FFT grid"),
     "tran_too_many_points.net": (5, "needs more than 1e+09 time points"),
+    "hb_nharm_too_large.net": (4, "'.hb nharm' is at most 100000, got 1e+09"),
+    "pulse_period_too_small.net": (4, "a PULSE with period 1e-300 s has"),
     # instance and model parameters, models
     "unknown_param_r.net": (3, "unknown parameter 'tcx' on resistor 'r1'"),
     "unknown_param_c.net": (4, "unknown parameter 'foo' on capacitor 'c1'"),

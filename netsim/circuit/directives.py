@@ -56,6 +56,8 @@ FORMS = {
 HB_TEXT = {"solver": ("auto", "direct", "gmres")}
 HB_NUMBERS = ("nharm", "mix", "points", "oversample", "maxiter", "tol", "settle")
 HB_INTEGERS = ("nharm", "mix", "points", "maxiter", "settle")
+# bounds beyond which a .hb card is a typo (grids of billions of samples)
+HB_LIMITS = {"nharm": 100_000, "mix": 100_000, "points": 1e7, "oversample": 64.0}
 PRINT_KINDS = {"op", "dc", "ac", "tran", "hb", "rfdc"}
 
 
@@ -198,6 +200,10 @@ def hb(elab, d, scope):
                 low = "positive" if p.name == "settle" else "non-negative"
                 raise ElaborationError(f"'.hb {p.name}' must be a {low} integer, got "
                                        f"{value:g}", span_of(p.value))
+            top = HB_LIMITS.get(p.name)
+            if top is not None and not value <= top:
+                raise ElaborationError(f"'.hb {p.name}' is at most {top:g}, got {value:g}",
+                                       span_of(p.value))
             args[p.name] = int(value) if p.name in HB_INTEGERS else value
         else:
             raise ElaborationError(f"unknown .hb parameter '{p.name}'", p.span,

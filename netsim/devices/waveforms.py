@@ -46,6 +46,11 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from netsim.errors import AnalysisError
+
+# a source with more periods than this in one run has a unit typo in its card
+MAX_PERIODS = 1e8
+
 TWO_PI = 2.0 * np.pi
 
 #: Argument names per waveform kind, in ngspice order ('pwl' takes time-value pairs).
@@ -198,6 +203,10 @@ def _pulse_corners(td: float, tr: float, tf: float, pw: float, per: float, npuls
         k1 = min(k1, np.ceil(npulse) - 1)
     if k1 < k0:
         return np.empty(0)
+    if k1 - k0 > MAX_PERIODS:
+        raise AnalysisError(f"a PULSE with period {per:g} s has {k1 - k0:.3g} periods in the "
+                            f"run, more than {MAX_PERIODS:g}",
+                            hint="check the units of the PULSE's per (and its tr, pw, tf)")
     k = np.arange(k0, k1 + 1)
     return (td + k[:, None] * per + offs[None, :]).ravel()
 

@@ -109,6 +109,8 @@ def _commensurate(tones: np.ndarray) -> np.ndarray | None:
     base = tones[0]
     fracs = []
     for f in tones:
+        if not 1.0 / MAX_WEIGHT <= f / base <= MAX_WEIGHT:  # no small common period
+            return None
         fr = Fraction(float(f / base)).limit_denominator(MAX_WEIGHT)
         if abs(float(fr) - f / base) > 1e-12 * f / base:
             return None
@@ -145,8 +147,8 @@ def _mapped_weights(ks: np.ndarray, tones: np.ndarray) -> np.ndarray:
             if w > max(last, weights[i - 1] + 1):
                 raise AnalysisError(
                     "cannot map these tones onto one FFT grid: products of different orders "
-                    "fall within 1e-9 of the largest tone without coinciding (tones very "
-                    "close to, but not at, a ratio of small integers)",
+                    "fall within 1e-9 of the largest tone without coinciding (tones nearly "
+                    "at a ratio of small integers, or many decades apart)",
                     hint="give the tones an exact small-integer ratio, lower nharm/mix, or use "
                          "fewer tones")
     return weights
