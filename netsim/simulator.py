@@ -261,11 +261,7 @@ def _named_device_span(target, message: str):
     circuit = getattr(getattr(target, "sim", target), "circuit", None)
     if m is None or circuit is None:
         return None
-    name = m.group(1)
-    for inst in circuit.instances:
-        if inst.name == name or inst.name.split(".", 1)[-1] == name:
-            return inst.span
-    return None
+    return next((inst.span for inst in circuit.instances if inst.name == m.group(1)), None)
 
 
 def _dispatch(target, request):

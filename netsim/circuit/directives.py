@@ -56,6 +56,7 @@ FORMS = {
 HB_TEXT = {"solver": ("auto", "direct", "gmres")}
 HB_NUMBERS = ("nharm", "mix", "points", "oversample", "maxiter", "tol", "settle")
 HB_INTEGERS = ("nharm", "mix", "points", "maxiter", "settle")
+ABSOLUTE_ZERO_C = -273.15  # temperatures (degrees C) must stay above it
 # bounds beyond which a .hb card is a typo (grids of billions of samples)
 HB_LIMITS = {"nharm": 100_000, "mix": 100_000, "points": 1e7, "oversample": 64.0}
 PRINT_KINDS = {"op", "dc", "ac", "tran", "hb", "rfdc"}
@@ -110,8 +111,9 @@ def dc(elab, d, scope):
         if sweeps and sweeps[0][0] == name:
             raise ElaborationError(f"'.dc' sweeps '{name}' twice", src.span,
                                    hint="the second sweep must vary another source")
-        if name == "temp" and not np.all(values > -273.15):
-            raise ElaborationError("a temperature sweep must stay above -273.15 (degrees C)",
+        if name == "temp" and not np.all(values > ABSOLUTE_ZERO_C):
+            raise ElaborationError(f"a temperature sweep must stay above {ABSOLUTE_ZERO_C} "
+                                   "(degrees C)",
                                    atoms[k + 1].span)
         sweeps.append((name, values))
         spans.append(src.span)
@@ -279,7 +281,8 @@ _OPTION_RULES = {
     **dict.fromkeys(("gminsteps", "srcsteps", "seed"),
                     (lambda v: v >= 0.0 and v == int(v), "a whole number >= 0")),
     "maxord": (lambda v: v in (1.0, 2.0), "1 or 2"),
-    **dict.fromkeys(("temp", "tnom"), (lambda v: v > -273.15, "above -273.15 (degrees C)")),
+    **dict.fromkeys(("temp", "tnom"), (lambda v: v > ABSOLUTE_ZERO_C,
+                                       f"above {ABSOLUTE_ZERO_C} (degrees C)")),
 }
 
 
@@ -313,9 +316,9 @@ def nodeset(elab, d, scope):
 
 def temp(elab, d, scope):
     values = _numbers(d, scope, 1, 1)
-    if not values[0] > -273.15:
-        raise ElaborationError(f".temp must be above -273.15 (degrees C), got {values[0]:g}",
-                               d.span)
+    if not values[0] > ABSOLUTE_ZERO_C:
+        raise ElaborationError(f".temp must be above {ABSOLUTE_ZERO_C} (degrees C), got "
+                               f"{values[0]:g}", d.span)
     elab.circuit.temp = values[0]
 
 

@@ -161,23 +161,24 @@ class Elaborator:
                                "output": output})
 
     # ---------------------------------------------------------------- walking
+    def _cannot_vary(self, name: str, span) -> ElaborationError:
+        """The error for a .step/batch parameter the netlist does not define at top level."""
+        params = set(self.top.params)
+        return ElaborationError(
+            f"cannot vary parameter '{name}': the netlist has no top-level .param '{name}'",
+            span, hint=did_you_mean(name, params)
+            or f"top-level parameters: {', '.join(sorted(params)) or 'none'}")
+
     def run(self) -> Circuit:
         self.top = Scope(overrides=self.overrides)
         self.walk(self.netlist.statements, self.top, top=True)
         for card, span in zip(self.step_cards, self.step_spans):
             for name in card[0]:
                 if name not in self.top.params:
-                    raise ElaborationError(
-                        f"cannot vary parameter '{name}': the netlist has no top-level "
-                        f".param '{name}'", span, hint=did_you_mean(name, set(self.top.params))
-                        or f"top-level parameters: {', '.join(sorted(self.top.params)) or 'none'}")
+                    raise self._cannot_vary(name, span)
         unknown = set(self.overrides) - set(self.top.params)
         if unknown:
-            name = sorted(unknown)[0]
-            raise ElaborationError(
-                f"cannot vary parameter '{name}': the netlist has no top-level .param '{name}'",
-                hint=did_you_mean(name, set(self.top.params))
-                or f"top-level parameters: {', '.join(sorted(self.top.params)) or 'none'}")
+            raise self._cannot_vary(sorted(unknown)[0], None)
         self.resolve_mutuals()
         circuit = self.circuit
         circuit.options = self.options
