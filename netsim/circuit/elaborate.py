@@ -54,6 +54,7 @@ class Elaborator:
         self.ic_spans: dict = {}
         self.step_cards: list[list[dict[str, float]]] = []
         self.step_spans: list = []  # the .step card of each entry of step_cards
+        self.warned_models: set[str] = set()  # models already warned about (once each)
         self.data_tables: dict[str, list[dict[str, float]]] = {}
         self.model_cache: dict[tuple[int, int], ModelCard] = {}
         self.circuit = Circuit(title=netlist.title, instances=self.instances, file=netlist.file)

@@ -309,9 +309,8 @@ def mosfet(el, scope, elab):
             f"MOSFET model '{model.name}' has level={level}; only level 1 is supported",
             model.span, hint="use level=1 (Shichman-Hodges)")
     ignored = sorted(k for k in model.params if k.lower() in IGNORED_AT_LEVEL_1)
-    warned = elab.__dict__.setdefault("_warned_models", set())
-    if ignored and model.name not in warned:
-        warned.add(model.name)
+    if ignored and model.name not in elab.warned_models:
+        elab.warned_models.add(model.name)
         elab.circuit.warnings.append(Diagnostic(
             f"MOSFET model '{model.name}': {', '.join(ignored)} ignored at level 1 "
             "(as ngspice does)", model.span,
