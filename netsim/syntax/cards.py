@@ -295,7 +295,7 @@ def parse_expression(ll: LogicalLine, start: int, end: int) -> Braced:
         _BUILD.lls = [ll]
         _BUILD.offset = start
         try:
-            if stripped[:1] == "'" or (stripped[:1] == "{" and _one_group(stripped)):
+            if stripped[:1] == "'":
                 return _PARSER.parse(sub, start="braced")
             expr = _PARSER.parse(sub, start="expr")
             lead = len(sub) - len(sub.lstrip())
@@ -304,16 +304,6 @@ def parse_expression(ll: LogicalLine, start: int, end: int) -> Braced:
             raise _diagnose(err, [ll], start, sub) from None
         finally:
             _BUILD.lls = []
-
-
-def _one_group(text: str) -> bool:
-    """Whether text, which starts with '{', is one {...} group (not ``{g}*v(a)``)."""
-    depth = 0
-    for k, ch in enumerate(text):
-        depth += (ch == "{") - (ch == "}")
-        if depth == 0:
-            return k == len(text) - 1
-    return True  # unbalanced: the braced parse reports it
 
 
 # --------------------------------------------------------------------------- diagnostics
