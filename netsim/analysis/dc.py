@@ -60,11 +60,16 @@ class _Sweep:
     def __init__(self, sim, names: list[str]) -> None:
         self.names = names
         self.temperature = names == [TEMPERATURE]
+        self._found: tuple = (None, [])  # (the compiled circuit searched, its setters)
         self.nominal = sim.circuit.temp if self.temperature else \
             [grp.device.dc_value(name) for (grp, _), name in zip(self._setters(sim), names)]
 
-    def _setters(self, sim) -> list:  # looked up again after a rebuild at a new temperature
-        return [_setter(sim, name) for name in self.names]
+    def _setters(self, sim) -> list:
+        """The elements' setters, looked up again only after a rebuild at a new temperature
+        (which compiles new device groups)."""
+        if self._found[0] is not sim.compiled:
+            self._found = (sim.compiled, [_setter(sim, name) for name in self.names])
+        return self._found[1]
 
     def apply(self, sim, value) -> None:
         if self.temperature:
