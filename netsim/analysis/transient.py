@@ -214,9 +214,8 @@ def held_capacitor_states(sim) -> np.ndarray | None:
     sets.add(n)  # index n is ground
     for a, b in np.concatenate(pairs).tolist():
         sets.union(a, b)
-    ground = sets.find(n)
     held_node = np.zeros(n + 1, dtype=bool)
-    held_node[[k for k in sets.parent if sets.find(k) == ground]] = True
+    held_node[list(next(c for c in sets.components() if n in c))] = True
     mask = np.zeros(asm.state_matrix.m, dtype=bool)
     for grp in caps:
         both = held_node[grp.conn[:, 0]] & held_node[grp.conn[:, 1]]
