@@ -420,3 +420,16 @@ def test_transient_through_a_breakdown_diode_from_1e13_volts() -> None:
     t, v = res["time"], res["v(k)"]
     expected = 400.0 + (1e13 - 400.0) * np.exp(-t / 1.05e-6)
     assert np.max(np.abs(v - expected)) < 1e-3 * 1e13  # 0.1 % of the range
+
+
+def test_mosfet_ic_vector_is_read_as_vds_vgs_vbs() -> None:
+    """SPICE's ``ic=vds,vgs,vbs`` (and a shorter vector) parse into icvds/icvgs/icvbs; under
+    uic they are reported as not used, as a diode's ic= is."""
+    text = ("m ic\n.model nch nmos (level=1 vto=0.7 kp=110u)\nVDD vdd 0 3\nRD vdd d 10k\n"
+            "VG g 0 2\nM1 d g 0 0 nch w=1u l=1u ic=1, 2,-0.5\nM2 d g 0 0 nch ic=1.5\n")
+    sim = netsim.Simulator.from_text(text)
+    params = {inst.name: inst.params for inst in sim.circuit.instances}
+    assert (params["m1"]["icvds"], params["m1"]["icvgs"], params["m1"]["icvbs"]) == (1, 2, -0.5)
+    assert params["m2"]["icvds"] == 1.5 and "icvgs" not in params["m2"]
+    res = sim.tran(1e-9, 10e-9, uic=True)
+    assert "device ic= of m1, m2 is not used" in res.stats["warnings"][0]

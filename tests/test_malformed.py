@@ -58,6 +58,8 @@ EXPECTED: dict[str, tuple] = {
     # instance and model parameters, models
     "unknown_param_r.net": (3, "unknown parameter 'tcx' on resistor 'r1'"),
     "unknown_param_c.net": (4, "unknown parameter 'foo' on capacitor 'c1'"),
+    "mos_ic_too_many.net": (4, "'ic=' of MOSFET 'm1' takes at most 3 values, found 4"),
+    "diode_ic_vector.net": (5, "expected a value for 'ic', found a list of 2 values"),
     "unknown_param_d.net": (4, "unknown parameter 'areax' on diode 'd1'"),
     "unknown_param_m.net": (5, "unknown parameter 'wdith' on MOSFET 'm1'"),
     "model_unknown_param.net": (2, "parameter 'iss' is not supported"),

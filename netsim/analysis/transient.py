@@ -24,6 +24,7 @@ import numpy as np
 from netsim.analysis.assembly import IncrementalHistory
 from netsim.analysis.integrators import METHODS, coefficients, lte_step
 from netsim.analysis.newton import describe_failure, newton
+from netsim.circuit.elements import MOSFET_IC
 from netsim.circuit.graph import UnionFind
 from netsim.devices.base import DeviceGroup
 from netsim.errors import AnalysisError, ConvergenceError
@@ -409,7 +410,8 @@ def _unused_device_ics(sim) -> list[str]:
     """Warnings for diode and MOSFET ic= under uic: their charges start from the node voltages
     (.ic, else 0), where ngspice starts them from the device's own ic= voltages."""
     names = [inst.name for grp in sim.compiled.groups if grp.device.family in ("diode", "mos1")
-             for inst in grp.device.instances if "ic" in inst.params]
+             for inst in grp.device.instances
+             if any(key in inst.params for key in ("ic", *MOSFET_IC))]
     if not names:
         return []
     shown = ", ".join(names[:5]) + (" ..." if len(names) > 5 else "")

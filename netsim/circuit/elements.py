@@ -60,7 +60,8 @@ ALLOWED_PARAMS = {
     "c": {"c", "capacitance", "ic", "m"},
     "l": {"l", "inductance", "ic", "m"},
     "d": {"area", "m", "ic", "temp", "dtemp", "off"},
-    "m": {"w", "l", "ad", "as", "pd", "ps", "nrd", "nrs", "m", "ic", "off", "temp", "dtemp"},
+    "m": {"w", "l", "ad", "as", "pd", "ps", "nrd", "nrs", "m", "ic", "icvds", "icvgs", "icvbs",
+          "off", "temp", "dtemp"},
     "p": set(PORT_PARAMS),
 }
 
@@ -88,7 +89,12 @@ def _node_tokens(el: ast.Element, count: int, what: str, names: str) -> list[ast
     return list(nodes)
 
 
-def _params(el: ast.Element, scope: Scope, allowed: set[str], what: str) -> dict[str, float]:
+# vector parameters, as SPICE spells them (``ic=vds,vgs,vbs``): the scalars they stand for
+MOSFET_IC = ("icvds", "icvgs", "icvbs")
+
+
+def _params(el: ast.Element, scope: Scope, allowed: set[str], what: str,
+            vectors: dict[str, tuple[str, ...]] | None = None) -> dict[str, float]:
     out: dict[str, float] = {}
     for p in el.params:
         if p.name not in allowed:
@@ -101,6 +107,17 @@ def _params(el: ast.Element, scope: Scope, allowed: set[str], what: str) -> dict
             out["off"] = 1.0
             continue
         if p.name == "tc" and isinstance(p.value, ast.Group | ast.ListValue):
+            continue
+        if vectors and p.name in vectors:
+            names = vectors[p.name]
+            items = p.value.items if isinstance(p.value, ast.ListValue) else (p.value,)
+            if len(items) > len(names):
+                raise ElaborationError(
+                    f"'{p.name}=' of {what} '{el.name}' takes at most {len(names)} values, "
+                    f"found {len(items)}", p.span,
+                    hint=f"write it as `{p.name}={','.join(n[len(p.name):] for n in names)}`")
+            for name, item in zip(names, items):
+                out[name] = scope.value(item, f"a value for '{p.name}'")
             continue
         out[p.name] = scope.value(p.value, f"a value for '{p.name}'")
     return out
@@ -315,7 +332,7 @@ def mosfet(el, scope, elab):
             f"MOSFET model '{model.name}': {', '.join(ignored)} ignored at level 1 "
             "(as ngspice does)", model.span,
             hint="these are level-2/3 parameters; level 1 has no use for them"))
-    params = _params(el, scope, ALLOWED_PARAMS["m"], "MOSFET")
+    params = _params(el, scope, ALLOWED_PARAMS["m"], "MOSFET", {"ic": MOSFET_IC})
     for a in el.atoms[5:]:
         if isinstance(a, ast.Token) and a.text == "off":
             params["off"] = 1.0

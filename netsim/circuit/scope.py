@@ -153,7 +153,7 @@ def describe(atom) -> str:
     if isinstance(atom, ast.Group):
         return f"'{atom.name}(...)'"
     if isinstance(atom, ast.ListValue):
-        return "a [list]"
+        return f"a list of {len(atom.items)} values"
     if isinstance(atom, ast.Braced):
         return "an expression"
     return "something else"

@@ -1,8 +1,9 @@
 """Level-1 MOSFET (Shichman-Hodges), family ``'mos1'``, as ngspice 39 computes it.
 
 Netlist: ``M1 d g s b mod [w=] [l=] [ad=] [as=] [pd=] [ps=] [nrd=] [nrs=] [m=] [off]
-[temp=|dtemp=]`` with ``.model mod nmos|pmos(level=1 ...)`` (ngspice's ``ic=vds,vgs,vbs``
-list is not read; set node voltages with ``.ic``).
+[temp=|dtemp=] [ic=vds,vgs,vbs]`` with ``.model mod nmos|pmos(level=1 ...)``. The ``ic=``
+vector (or ``icvds=``, ``icvgs=``, ``icvbs=``) is read but a uic transient does not start the
+device's charges from it, and says so; set node voltages with ``.ic``.
 Local unknowns: d, g, s, b, then ``d_int`` when the drain resistance is non-zero, then ``s_int``
 when the source resistance is non-zero (the "prime" nodes d', s'; otherwise d' = d, s' = s).
 

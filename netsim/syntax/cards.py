@@ -79,6 +79,12 @@ class _Build(Transformer):
         span = self._span(tok)
         return Param(str(tok), value, span.to(_atom_span(value)))
 
+    def vparam(self, children):
+        tok, *items = children
+        span = self._span(tok)
+        value = ListValue(tuple(items), _atom_span(items[0]).to(_atom_span(items[-1])))
+        return Param(str(tok), value, span.to(value.span))
+
     def gparam(self, children):
         group, value = children
         if isinstance(group, ParamGroup):
