@@ -198,3 +198,31 @@ C1 out 0 {{c}}
     assert [label for _, label in parts] == [" (c=1e-12)", " (c=2e-12)"]
     result.plot(tmp_path / "p.png")
     assert (tmp_path / "p.png").stat().st_size > 0
+
+
+def test_ngspice_names_of_subcircuit_elements_are_accepted_as_references() -> None:
+    """ngspice calls source vs of instance x1.x2 ``v.x1.x2.vs``: F/H/B controls and .print
+    i() accept that spelling for netsim's ``x1.x2.vs``."""
+    text = """ngspice names
+.subckt inner a b
+VS a m 0
+R1 m b 1k
+.ends
+.subckt outer a b
+X2 a b inner
+.ends
+V1 in 0 1
+X1 in 0 outer
+H1 h 0 v.x1.x2.vs 1k
+F1 0 f v.x1.x2.vs 3
+B1 bb 0 v=i(v.x1.x2.vs)*2000
+RL h 0 1k
+RF f 0 1k
+RB bb 0 1k
+.print dc i(v.x1.x2.vs) v(h) v(f) v(bb)
+.dc v1 1 2 1
+"""
+    res = netsim.run_text(text).dc
+    assert list(res.columns) == ["v1", "i(x1.x2.vs)", "v(h)", "v(f)", "v(bb)"]
+    assert np.allclose(res["v(h)"], [1.0, 2.0]) and np.allclose(res["v(f)"], [3.0, 6.0])
+    assert np.allclose(res["v(bb)"], [2.0, 4.0])

@@ -107,7 +107,7 @@ def dc(elab, d, scope):
             values = sweep_values(start, stop, step)
         except AnalysisError as err:
             raise AnalysisError(err.message, atoms[k + 3].span, hint=err.hint) from None
-        name = "temp" if src.text == "temp" else elab.element_name(src.text)
+        name = "temp" if src.text == "temp" else elab.reference_name(src.text)
         if sweeps and sweeps[0][0] == name:
             raise ElaborationError(f"'.dc' sweeps '{name}' twice", src.span,
                                    hint="the second sweep must vary another source")
@@ -350,13 +350,13 @@ def _output_name(elab, a) -> str:
     if isinstance(a, ast.Group) and a.name in ("v", "i", "x") and 1 <= len(a.args) <= 2 \
             and all(isinstance(x, ast.Token) for x in a.args):
         if a.name == "x" and len(a.args) == 2:  # internal state: x(device, state)
-            return f"x({elab.element_name(a.args[0].text)}#{a.args[1].text})"
+            return f"x({elab.reference_name(a.args[0].text)}#{a.args[1].text})"
         if a.name == "x":
             raise ElaborationError("x() takes a device and a state name, e.g. x(n1, m)", a.span)
         if a.name == "v":
             return "v(" + ",".join(elab.node(x) for x in a.args) + ")"
         if len(a.args) == 1:
-            return f"i({elab.element_name(a.args[0].text)})"
+            return f"i({elab.reference_name(a.args[0].text)})"
         raise ElaborationError("i() takes one element name", a.span)
     raise ElaborationError(
         f"cannot output {describe(a)}", span_of(a),

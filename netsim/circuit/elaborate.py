@@ -77,6 +77,16 @@ class Elaborator:
     def element_name(self, name: str) -> str:
         return self.prefix + name
 
+    def reference_name(self, name: str) -> str:
+        """The element a reference names (F/H/K controls, i() probes and outputs, .dc
+        sources): ngspice's name of an element inside a subcircuit instance, its letter then
+        the path (``v.x1.x2.vs``), is netsim's ``x1.x2.vs``."""
+        parts = name.split(".")
+        if len(parts) >= 3 and len(parts[0]) == 1 and parts[-1].startswith(parts[0]) \
+                and all(part.startswith("x") for part in parts[1:-1]):
+            name = name[2:]
+        return self.prefix + name
+
     def instance(self, el: ast.Element, family: str, nodes, params, model=None) -> Instance:
         mapped = tuple(self.node(t) for t in nodes)
         return Instance(self.element_name(el.name), family, mapped, params, el.span, model)
@@ -136,7 +146,7 @@ class Elaborator:
                         all_nodes.append(m)
                 refs.append([None if m == GROUND else ("node", m) for m in mapped])
             else:
-                name = self.element_name(probe.nodes[0])
+                name = self.reference_name(probe.nodes[0])
                 if name not in controls:
                     controls.append(name)
                 refs.append([("ctl", name)])

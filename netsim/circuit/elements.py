@@ -175,7 +175,7 @@ def mutual(el, scope, elab):
             raise ElaborationError(
                 f"mutual inductance '{el.name}' couples two inductors, found {describe(a)}",
                 span_of(a), hint=f"write it as `{FORMS['k']}`")
-        names.append(elab.element_name(a.text))
+        names.append(elab.reference_name(a.text))
     k = scope.value(el.atoms[2], "a coupling factor")
     _extra_atoms(el, 3, "mutual inductance")
     inst = Instance(elab.element_name(el.name), "mutual", (), {"k": k}, el.span,
@@ -271,7 +271,7 @@ def current_controlled(el, scope, elab):
     params = {"gain": gain}
     params.update(_params(el, scope, {"m"}, what))
     inst = elab.instance(el, "cccs" if letter == "f" else "ccvs", nodes, params)
-    inst.controls = (elab.element_name(ctl.text),)
+    inst.controls = (elab.reference_name(ctl.text),)
     elab.control_spans[inst.name] = ctl.span
     return inst
 
