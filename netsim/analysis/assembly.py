@@ -337,6 +337,7 @@ class Assembler:
         limiting: bool = True,
         history: IncrementalHistory | None = None,
         x_ref: np.ndarray | None = None,
+        local: dict[int, np.ndarray] | None = None,
     ) -> Assembled:
         """Residual currents, Jacobian data (and charges when ``charges``) at x (n,).
 
@@ -345,6 +346,8 @@ class Assembler:
         x_ref: (n,) the charges of the fixed linear stamps are measured from x_ref (the
         transient's previous point, so that a small step's charge change is not the rounded
         difference of two large charges).
+        local: {group index: (N, U) local unknowns} evaluated instead of x's (a uic start's
+        device ic= voltages).
         """
         n = self.n
         x_ext = self._x_ext
@@ -358,7 +361,7 @@ class Assembler:
         incr_now: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         tested = self._tested = []
         for j, plan in enumerate(self._evaluated):
-            xl = x_ext[plan.conn]
+            xl = x_ext[plan.conn] if local is None or plan.k not in local else local[plan.k]
             ld = self._fused_load(plan, xl, ctx, charges, limiting, history) \
                 if plan.fused and not (self.fix_off and plan.off is not None) else None
             if ld is None:
@@ -500,12 +503,14 @@ class Assembler:
             self.limit_memory[plan.k] = ld.x_eval
         return ld
 
-    def initial_history(self, x: np.ndarray, ctx: EvalContext) -> IncrementalHistory:
-        """History at a starting point: q_incr = C(x0) x0, as ngspice's first time step."""
+    def initial_history(self, x: np.ndarray, ctx: EvalContext,
+                        local: dict[int, np.ndarray] | None = None) -> IncrementalHistory:
+        """History at a starting point: q_incr = C(x0) x0, as ngspice's first time step
+        (local: as in :meth:`assemble`)."""
         hist = IncrementalHistory()
         x_ext = np.append(x, 0.0)
         for k, grp in self.dynamic:
-            xl = x_ext[grp.conn]
+            xl = x_ext[grp.conn] if local is None or k not in local else local[k]
             ev = grp.device.evaluate(xl, ctx)
             if ev.c_incr is not None:
                 q0 = np.einsum("...rc,...c->...r", ev.c_incr, xl)

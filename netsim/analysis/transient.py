@@ -406,17 +406,40 @@ def _uic_states(asm, first, x0: np.ndarray) -> np.ndarray:
     return states
 
 
+def _mosfet_ic_points(sim, x0: np.ndarray) -> dict[int, np.ndarray]:
+    """Under uic, MOSFETs with ic=vds,vgs,vbs start their charges (junction and Meyer) from
+    those voltages, as ngspice's level 1 does; a component not given follows the node voltages
+    (.ic, else 0). {group index: (N, U) local unknowns with d', g, b moved from s'}."""
+    points = {}
+    x_ext = np.append(x0, 0.0)
+    for k, grp in enumerate(sim.compiled.groups):
+        dev = grp.device
+        if dev.family != "mos1":
+            continue
+        given = [(j, inst.params) for j, inst in enumerate(dev.instances)
+                 if any(key in inst.params for key in MOSFET_IC)]
+        if not given:
+            continue
+        local = x_ext[grp.conn]
+        for j, params in given:
+            source = local[j, dev.sp]
+            for key, column in zip(MOSFET_IC, (dev.dp, 1, 3)):
+                if key in params:
+                    local[j, column] = source + float(params[key])
+        points[k] = local
+    return points
+
+
 def _unused_device_ics(sim) -> list[str]:
-    """Warnings for diode and MOSFET ic= under uic: their charges start from the node voltages
-    (.ic, else 0), where ngspice starts them from the device's own ic= voltages."""
-    names = [inst.name for grp in sim.compiled.groups if grp.device.family in ("diode", "mos1")
-             for inst in grp.device.instances
-             if any(key in inst.params for key in ("ic", *MOSFET_IC))]
+    """Warnings for diode ic= under uic: the junction starts from its node voltages (.ic,
+    else 0), which is also what ngspice 39 does."""
+    names = [inst.name for grp in sim.compiled.groups if grp.device.family == "diode"
+             for inst in grp.device.instances if "ic" in inst.params]
     if not names:
         return []
     shown = ", ".join(names[:5]) + (" ..." if len(names) > 5 else "")
-    return [f"uic: device ic= of {shown} is not used; the devices start from their node "
-            "voltages (set them with .ic)"]
+    return [f"uic: diode ic= of {shown} has no effect (as in ngspice); the junction starts "
+            "from its node voltages (set them with .ic)"]
 
 
 def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float | None = None,
@@ -453,8 +476,9 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
     else:
         x, iterations = sim.operating_point(t=0.0, hold_ic=True)
     ctx0 = sim.ctx(0.0)
-    hist = asm.initial_history(x, ctx0)
-    first = asm.assemble(x, ctx0, charges=True, limiting=False, history=hist)
+    device_ic = _mosfet_ic_points(sim, x) if uic else None
+    hist = asm.initial_history(x, ctx0, device_ic)
+    first = asm.assemble(x, ctx0, charges=True, limiting=False, history=hist, local=device_ic)
     frame = ChargeFrame(asm)
     q, q_total = frame.start(first), first.q.copy()
     if uic:

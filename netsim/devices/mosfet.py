@@ -2,8 +2,9 @@
 
 Netlist: ``M1 d g s b mod [w=] [l=] [ad=] [as=] [pd=] [ps=] [nrd=] [nrs=] [m=] [off]
 [temp=|dtemp=] [ic=vds,vgs,vbs]`` with ``.model mod nmos|pmos(level=1 ...)``. The ``ic=``
-vector (or ``icvds=``, ``icvgs=``, ``icvbs=``) is read but a uic transient does not start the
-device's charges from it, and says so; set node voltages with ``.ic``.
+vector (or ``icvds=``, ``icvgs=``, ``icvbs=``) is where a uic transient starts the device's
+charges (junction and Meyer), as ngspice's level 1 does; the nodes start from ``.ic`` (else 0),
+so the first step moves them to match.
 Local unknowns: d, g, s, b, then ``d_int`` when the drain resistance is non-zero, then ``s_int``
 when the source resistance is non-zero (the "prime" nodes d', s'; otherwise d' = d, s' = s).
 
