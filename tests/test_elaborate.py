@@ -226,3 +226,37 @@ RB bb 0 1k
     assert list(res.columns) == ["v1", "i(x1.x2.vs)", "v(h)", "v(f)", "v(bb)"]
     assert np.allclose(res["v(h)"], [1.0, 2.0]) and np.allclose(res["v(f)"], [3.0, 6.0])
     assert np.allclose(res["v(bb)"], [2.0, 4.0])
+
+
+def test_subcircuit_instance_values_see_the_subcircuit_parameters_as_ngspice() -> None:
+    """ngspice 39 (numparam) evaluates an X card's values with the subcircuit's parameters in
+    view (defaults, or the values the card gives them, in any order); a parameter's own name
+    and other names come from the caller. Voltages measured with ngspice 39."""
+    text = """scope
+.param gain=10 r1=7k r2=3k
+.subckt amp a b params: gain=1
+ea b 0 a 0 {gain}
+.ends
+.subckt div a b params: r1=1k r2=5k
+ra a m {r1}
+rb m b {r2}
+.ends
+.subckt outer a b params: p=4k r1=6k
+xi a b div r1={p} r2={r1}
+.ends
+v1 in 0 1
+x1 in o1 amp gain={gain*2}
+r1 o1 0 1k
+x4 in 0 div r1=2k r2={r1}
+x6 in 0 div r2={r1}
+x7 in 0 div r1={r1*2}
+x8 in 0 div r1={r2}
+x10 in 0 div r1={r2} r2=2k
+xo in 0 outer
+.op
+"""
+    op = netsim.run_text(text).op
+    expected = {"v(o1)": 20.0, "v(x4.m)": 0.5, "v(x6.m)": 0.5, "v(x7.m)": 5 / 19,
+                "v(x8.m)": 0.5, "v(x10.m)": 0.5, "v(xo.xi.m)": 0.5}
+    for name, value in expected.items():
+        assert float(op[name]) == pytest.approx(value, rel=1e-9), name

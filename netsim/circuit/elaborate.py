@@ -7,8 +7,10 @@ Decisions (ngspice-compatible unless noted):
   nodes given on the X card; ``0``/``gnd`` and ``.global`` nodes are never prefixed.
 - ``.param`` cards are evaluated in source order before the elements of their scope (so an
   element may use a parameter defined below it). Subcircuit parameters: the definition's
-  defaults, overridden by the X card's values (evaluated in the caller's scope), then the body's
-  own ``.param`` cards.
+  defaults, overridden by the X card's values, then the body's own ``.param`` cards. As in
+  ngspice, a value on the X card that names another parameter of the subcircuit gets that
+  parameter's final value (``x1 a b div r2={r1}``: the subcircuit's r1); other names, and a
+  parameter's own (``gain={gain}``), come from the caller (Scope.define_subckt_params).
 - A bare word where a value is expected may name a parameter (an extension: ngspice needs
   braces); a word that is neither a number nor a parameter is an error.
 - Models and subcircuits are looked up from the innermost scope outwards; a model defined
@@ -288,7 +290,7 @@ class Elaborator:
                 f"subcircuit '{sdef.name}' has {len(sdef.ports)} ports "
                 f"({' '.join(sdef.ports)}), '{el.name}' connects {len(ports)}",
                 el.span, notes=(f"'{sdef.name}' is defined at {sdef.span}",))
-        # parameters: defaults, overridden by the instance (evaluated in the caller's scope)
+        # parameters: defaults, overridden by the instance (Scope.define_subckt_params)
         child = Scope(prefix=self.prefix + el.name + ".", parent=def_scope)
         overrides = {p.name: p for p in el.params}
         declared = {p.name for p in sdef.params}
@@ -298,12 +300,7 @@ class Elaborator:
                     f"subcircuit '{sdef.name}' has no parameter '{name}'", p.span,
                     hint=did_you_mean(name, declared)
                     or f"declared parameters: {', '.join(sorted(declared)) or 'none'}")
-        for p in sdef.params:
-            if p.name in overrides:
-                child.params[p.name] = scope.value(overrides[p.name].value,
-                                                   f"a value for '{p.name}'")
-            else:
-                child.params[p.name] = child.value(p.value, f"a value for '{p.name}'")
+        child.define_subckt_params(sdef.params, overrides, scope)
         saved = (self.prefix, self.port_map)
         new_map = {port: self.node(tok) for port, tok in zip(sdef.ports, ports)}
         self.prefix = child.prefix

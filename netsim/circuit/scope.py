@@ -91,32 +91,52 @@ class Scope:
         """Evaluate the ``.param`` assignments of this scope in dependency order (a parameter
         may use one defined further down); a circular definition is an error."""
         pending = {p.name: p for p in params}
-        order: list[str] = []
-        state: dict[str, int] = {}  # 1 = visiting, 2 = done
-
-        def visit(name: str, path: list[str]) -> None:
-            if state.get(name) == 2:
-                return
-            if state.get(name) == 1:
-                cycle = path[path.index(name):] + [name]
-                raise ElaborationError(
-                    f"circular parameter definition: {' -> '.join(cycle)}",
-                    pending[name].span, hint="break the cycle by giving one of them a number")
-            state[name] = 1
-            for dep in sorted(names_in(pending[name].value)):
-                if dep in pending and dep != name:
-                    visit(dep, [*path, name])
-            state[name] = 2
-            order.append(name)
-
-        for name in pending:
-            visit(name, [])
-        for name in order:
+        for name in dependency_order(pending):
             if name in self.overrides:
                 self.params[name] = float(self.overrides[name])
                 continue
             p = pending[name]
             self.params[name] = self.value(p.value, f"a value for parameter '{name}'")
+
+    def define_subckt_params(self, formals: list[ast.Param], given: dict[str, ast.Param],
+                             caller: Scope) -> None:
+        """The parameters of a subcircuit instance, as ngspice (numparam) evaluates them: each
+        is its instance value (``given``) or its default, in dependency order; a name of
+        another parameter of the subcircuit means that parameter's final value, any other name
+        (and the parameter's own, as in ``x1 ... gain={gain}``) is looked up outside: in the
+        caller's scope for an instance value, the definition's for a default. So
+        ``x1 a b div r2={r1}`` gives r2 the subcircuit's r1, not the caller's."""
+        chosen = {p.name: given.get(p.name, p) for p in formals}
+        for name in dependency_order(chosen):
+            outside = caller if name in given else self.parent
+            view = Scope(parent=outside, params=dict(self.params))
+            self.params[name] = view.value(chosen[name].value, f"a value for '{name}'")
+
+
+def dependency_order(pending: dict[str, ast.Param]) -> list[str]:
+    """Names of ``pending`` ordered so that each comes after the others its value uses (a
+    name's use of itself refers outside); a circular definition is an error."""
+    order: list[str] = []
+    state: dict[str, int] = {}  # 1 = visiting, 2 = done
+
+    def visit(name: str, path: list[str]) -> None:
+        if state.get(name) == 2:
+            return
+        if state.get(name) == 1:
+            cycle = path[path.index(name):] + [name]
+            raise ElaborationError(
+                f"circular parameter definition: {' -> '.join(cycle)}",
+                pending[name].span, hint="break the cycle by giving one of them a number")
+        state[name] = 1
+        for dep in sorted(names_in(pending[name].value)):
+            if dep in pending and dep != name:
+                visit(dep, [*path, name])
+        state[name] = 2
+        order.append(name)
+
+    for name in pending:
+        visit(name, [])
+    return order
 
 
 def names_in(atom) -> set[str]:
