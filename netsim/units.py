@@ -3,13 +3,18 @@
 SPICE numbers are an optional sign, a mantissa (``1``, ``1.5``, ``.5``, ``1.``), an optional
 exponent (``1e-3``, ``2.2E+6``) and an optional scale suffix, case-insensitive::
 
-    t=1e12  g=1e9  meg=1e6  k=1e3  m=1e-3  u=1e-6  n=1e-9  p=1e-12  f=1e-15  a=1e-18  mil=25.4e-6
+    t=1e12  g=1e9  meg=1e6  k=1e3  m=1e-3  u=1e-6  n=1e-9  p=1e-12  f=1e-15  mil=25.4e-6
 
 ``meg`` and ``mil`` are recognised before ``m``. Any letters after the number (and its suffix) are
 units and are ignored: ``10pF`` = 1e-11, ``1kohm`` = 1e3, ``5V`` = 5, ``3meg`` = 3e6 and, as in
 every SPICE, ``1Mohm`` = 1e-3 (M is milli) and ``1F`` = 1e-15 (F is femto).
 
 Decisions (checked against ngspice 39):
+
+- ``a`` is a unit letter, not atto: ``2A`` = 2 (an amp), ``1mA`` = 1e-3.
+- ``mil`` is 25.4e-6 in element values only; in parameter definitions and expressions
+  (``.param w=1mil``, ``{2mil}``), which ngspice's numparam reads, it is ``m`` followed by
+  unit letters: 1e-3 (``parse_number(text, expression=True)``).
 
 - After the first letter, the rest of the word is a unit and is ignored even when it contains
   digits: ``1k2`` = 1e3, not 1.2e3 (ngspice reads it the same way).
@@ -39,25 +44,15 @@ SCALE = {
     "n": 1e-9,
     "p": 1e-12,
     "f": 1e-15,
-    "a": 1e-18,
 }
-_DECADE = {"t": 12, "g": 9, "k": 3, "m": -3, "u": -6, "n": -9, "p": -12, "f": -15, "a": -18}
+_DECADE = {"t": 12, "g": 9, "k": 3, "m": -3, "u": -6, "n": -9, "p": -12, "f": -15}
 MEG = 1e6
 MIL = 25.4e-6
 
 
-def suffix_scale(letters: str) -> float:
-    """The scale factor of the letters that follow a SPICE mantissa (1.0 when they are units)."""
-    low = letters.lower()
-    if low.startswith("meg"):
-        return MEG
-    if low.startswith("mil"):
-        return MIL
-    return SCALE.get(low[:1], 1.0)
-
-
-def parse_number(text: str) -> float | None:
-    """The value of a SPICE number such as ``2.2u`` or ``10pF``; None if ``text`` is not one."""
+def parse_number(text: str, expression: bool = False) -> float | None:
+    """The value of a SPICE number such as ``2.2u`` or ``10pF``; None if ``text`` is not one.
+    expression: read as ngspice's numparam reads parameters and expressions (no ``mil``)."""
     m = _NUMBER.match(text)
     if m is None:
         return None
@@ -68,7 +63,7 @@ def parse_number(text: str) -> float | None:
         low = letters.lower()
         if low.startswith("meg"):
             decade += 6
-        elif low.startswith("mil"):
+        elif low.startswith("mil") and not expression:
             scale = MIL
         else:
             decade += _DECADE.get(low[0], 0)

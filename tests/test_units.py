@@ -34,7 +34,8 @@ from netsim.units import dbm_to_watts, parse_number, parse_power, watts_to_dbm
         ("1n", 1e-9),
         ("1f", 1e-15),
         ("1F", 1e-15),
-        ("1a", 1e-18),
+        ("1a", 1.0),  # ngspice 39: a unit letter (amp), not atto
+        ("2mA", 2e-3),
         ("5mil", 5 * 25.4e-6),
         ("1e3k", 1e6),
         ("1k2", 1e3),  # ngspice: letters after the number are units, digits included
@@ -45,6 +46,13 @@ from netsim.units import dbm_to_watts, parse_number, parse_power, watts_to_dbm
 )
 def test_numbers(text, value):
     assert parse_number(text) == pytest.approx(value, rel=1e-15)
+
+
+def test_mil_is_milli_in_parameter_expressions():
+    """ngspice's numparam has no mil: in .param values and braces 1mil is 1e-3 (measured)."""
+    assert parse_number("1mil", expression=True) == 1e-3
+    assert parse_number("2meg", expression=True) == 2e6
+    assert parse_number("1mil") == 25.4e-6
 
 
 def test_suffix_is_exact():

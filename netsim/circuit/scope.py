@@ -67,10 +67,12 @@ class Scope:
         return out
 
     # ---------------------------------------------------------------- evaluation
-    def value(self, atom, what: str = "a number") -> float:
-        """Evaluate a numeric atom: a number token, a parameter name, or an expression."""
+    def value(self, atom, what: str = "a number", definition: bool = False) -> float:
+        """Evaluate a numeric atom: a number token, a parameter name, or an expression.
+        definition: the atom defines a parameter, so a number is read as ngspice's numparam
+        reads it (``1mil`` is 1e-3 there, see netsim.units)."""
         if isinstance(atom, ast.Token):
-            number = parse_number(atom.text)
+            number = parse_number(atom.text, expression=definition)
             if number is not None:
                 return number
             chain = self.chain()
@@ -96,7 +98,7 @@ class Scope:
                 self.params[name] = float(self.overrides[name])
                 continue
             p = pending[name]
-            self.params[name] = self.value(p.value, f"a value for parameter '{name}'")
+            self.params[name] = self.value(p.value, f"a value for parameter '{name}'", True)
 
     def define_subckt_params(self, formals: list[ast.Param], given: dict[str, ast.Param],
                              caller: Scope) -> None:
@@ -110,7 +112,7 @@ class Scope:
         for name in dependency_order(chosen):
             outside = caller if name in given else self.parent
             view = Scope(parent=outside, params=dict(self.params))
-            self.params[name] = view.value(chosen[name].value, f"a value for '{name}'")
+            self.params[name] = view.value(chosen[name].value, f"a value for '{name}'", True)
 
 
 def dependency_order(pending: dict[str, ast.Param]) -> list[str]:

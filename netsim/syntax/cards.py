@@ -110,7 +110,7 @@ class _Build(Transformer):
     # ------------------------------------------------------------------ expressions
     def num(self, children):
         tok = children[0]
-        return Num(self._span(tok), parse_number(str(tok)))
+        return Num(self._span(tok), parse_number(str(tok), expression=True))
 
     def name(self, children):
         tok = children[0]
