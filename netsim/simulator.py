@@ -22,6 +22,7 @@ from netsim.analysis.newton import Tolerances
 from netsim.analysis.op import Clamp, solve_op
 from netsim.circuit.circuit import Circuit
 from netsim.circuit.compile import compile_circuit
+from netsim.circuit.directives import EVERYTHING
 from netsim.devices.base import EvalContext
 from netsim.errors import AnalysisError, NetsimError
 from netsim.results import AnalysisResult, InterruptedAnalysis, RunResults, complex_names
@@ -104,12 +105,16 @@ class Simulator:
         reported without it; prints: that variant's .print selection.
         """
         prints = self.circuit.prints if prints is None else prints
-        wanted = prints.get(kind) or prints.get("all")
+        # .save cards (no analysis named) and this analysis's .print cards, as ngspice keeps
+        # both; none: everything
+        wanted = list(dict.fromkeys([*prints.get("all", []), *prints.get(kind, [])]))
         cols: dict[str, np.ndarray] = {}
-        if wanted:
-            items = [(name, self._quantity(name, x, prefix)) for name in wanted]
-        else:
+        items = []
+        if not wanted or EVERYTHING in wanted:
             items = [(name, x[..., k]) for name, k in self.public_columns(prefix)]
+        listed = {name for name, _ in items}
+        items += [(name, self._quantity(name, x, prefix)) for name in wanted
+                  if name != EVERYTHING and name not in listed]
         for name, value in items:
             if np.iscomplexobj(value):
                 re_name, im_name = complex_names(name)

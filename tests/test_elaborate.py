@@ -260,3 +260,14 @@ xo in 0 outer
                 "v(x8.m)": 0.5, "v(x10.m)": 0.5, "v(xo.xi.m)": 0.5}
     for name, value in expected.items():
         assert float(op[name]) == pytest.approx(value, rel=1e-9), name
+
+
+def test_save_and_print_cards_select_together() -> None:
+    """A .save (any analysis) and a .print of one analysis both keep their quantities, as
+    ngspice's output keeps both; `.save all` adds every node voltage and branch current."""
+    base = "sp\nv1 in 0 dc 1\nr1 in a 1k\nr2 a b 1k\nr3 b 0 1k\n.print dc v(b)\n.dc v1 0 1 0.5\n"
+    res = netsim.run_text(base + ".save v(a)\n.op\n")
+    assert list(res.dc.columns) == ["v1", "v(a)", "v(b)"]
+    assert list(res.op.columns) == ["v(a)"]
+    res = netsim.run_text(base + ".save all v(a,b)\n")
+    assert list(res.dc.columns) == ["v1", "v(in)", "v(a)", "v(b)", "i(v1)", "v(a,b)"]

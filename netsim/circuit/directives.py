@@ -322,15 +322,20 @@ def temp(elab, d, scope):
     elab.circuit.temp = values[0]
 
 
+# a .print/.save selection's stand-in for "every node voltage and branch current"
+EVERYTHING = "*"
+
+
 def prints(elab, d, scope):
     atoms = list(d.atoms)
     kind = "all"
     if atoms and isinstance(atoms[0], ast.Token) and atoms[0].text in PRINT_KINDS:
         kind = atoms[0].text
         atoms = atoms[1:]
-    if any(isinstance(a, ast.Token) and a.text == "all" for a in atoms):
-        return
     names = elab.circuit.prints.setdefault(kind, [])
+    if any(isinstance(a, ast.Token) and a.text == "all" for a in atoms):
+        names.append(EVERYTHING)  # `.save all`: every public unknown, with the rest named
+        atoms = [a for a in atoms if not (isinstance(a, ast.Token) and a.text == "all")]
     vs = [k for k, a in enumerate(atoms) if isinstance(a, ast.Token) and a.text == "vs"]
     if vs:  # `.plot tran i(v1) vs v(a)`: the quantity after `vs` is the plot's x axis
         k = vs[0]
