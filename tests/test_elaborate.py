@@ -271,3 +271,26 @@ def test_save_and_print_cards_select_together() -> None:
     assert list(res.op.columns) == ["v(a)"]
     res = netsim.run_text(base + ".save all v(a,b)\n")
     assert list(res.dc.columns) == ["v1", "v(in)", "v(a)", "v(b)", "i(v1)", "v(a,b)"]
+
+
+def test_rshunt_interp_and_savecurrents_options() -> None:
+    """rshunt adds R from every node to ground (a capacitor-only node gets its DC path; the
+    divider reads 1/3, as ngspice); interp writes the transient at tstart + k tstep (ngspice's
+    grid, values interpolated linearly); savecurrents, whose device currents netsim does not
+    write, is accepted with a warning."""
+    op = netsim.run_text("rs\n.options rshunt=10k\nv1 in 0 1\nr1 in a 10k\nr2 a 0 10k\n"
+                         "c1 a b 1n\nc2 b 0 1n\n.op\n").op
+    assert float(op["v(a)"]) == pytest.approx(1 / 3, rel=1e-12)
+    assert float(op["v(b)"]) == pytest.approx(0.0, abs=1e-15)
+    text = ("interp\n.options interp savecurrents\nv1 in 0 PULSE(0 1 1n 1n 1n 5n 20n)\n"
+            "r1 in a 1k\nc1 a 0 1p\n.tran 0.7n 10n 2n\n")
+    sim = netsim.Simulator.from_text(text)
+    assert any("savecurrents" in w.message for w in sim.circuit.warnings)
+    tran = sim.run_all().tran
+    assert np.allclose(tran["time"], 2e-9 + 0.7e-9 * np.arange(12), rtol=0, atol=1e-21)
+    assert float(tran["v(a)"][3]) == pytest.approx(0.922598, rel=2e-4)  # ngspice 39
+
+
+def test_rshunt_must_be_positive() -> None:
+    with pytest.raises(ElaborationError, match="rshunt"):
+        elaborate_text("r\n.options rshunt=0\nv1 a 0 1\nr1 a 0 1\n.op\n")

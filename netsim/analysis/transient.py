@@ -406,6 +406,19 @@ def _uic_states(asm, first, x0: np.ndarray) -> np.ndarray:
     return states
 
 
+def _on_output_grid(times: np.ndarray, rows: np.ndarray, tstep: float, tstart: float,
+                    tstop: float) -> tuple[np.ndarray, np.ndarray]:
+    """``.options interp``: the accepted points (times (P,), rows (P, n)) interpolated
+    linearly onto tstart + k tstep up to tstop, as ngspice writes them."""
+    count = int(np.floor((tstop - tstart) / tstep * (1.0 + 1e-9))) + 1
+    grid = tstart + tstep * np.arange(count)
+    grid = grid[(grid >= times[0]) & (grid <= times[-1] * (1.0 + 1e-12))]
+    right = np.clip(np.searchsorted(times, grid), 1, len(times) - 1)
+    left = right - 1
+    w = ((grid - times[left]) / (times[right] - times[left]))[:, None]
+    return grid, rows[left] * (1.0 - w) + rows[right] * w
+
+
 def _mosfet_ic_points(sim, x0: np.ndarray) -> dict[int, np.ndarray]:
     """Under uic, MOSFETs with ic=vds,vgs,vbs start their charges (junction and Meyer) from
     those voltages, as ngspice's level 1 does; a component not given follows the node voltages
@@ -653,6 +666,9 @@ def run_tran(sim, tstep: float, tstop: float, tstart: float = 0.0, tmax: float |
     if uic and len(times_arr) > 1:  # as ngspice: the uic start is not a solution, no row
         first = max(first, 1)
     raw = rows.finish()[first:]
+    if sim.circuit.options.get("interp") and not interrupted and len(raw) > 1:
+        times_arr, raw = _on_output_grid(times_arr[first:], raw, tstep, tstart, tstop)
+        first = 0
     cols = {"time": times_arr[first:]}
     cols.update(sim.output_columns("tran", raw))
     result = AnalysisResult("tran", "tran", cols, {

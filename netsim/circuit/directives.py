@@ -16,7 +16,7 @@ from netsim.analysis.ac import frequency_grid
 from netsim.analysis.dc import sweep_values
 from netsim.circuit.circuit import AnalysisRequest
 from netsim.circuit.scope import Scope, describe, span_of
-from netsim.errors import AnalysisError, ElaborationError, did_you_mean
+from netsim.errors import AnalysisError, Diagnostic, ElaborationError, did_you_mean
 from netsim.syntax import ast
 from netsim.units import parse_number
 
@@ -26,13 +26,18 @@ if TYPE_CHECKING:
 # options netsim acts on (values numeric unless listed in TEXT_OPTIONS)
 OPTIONS = {"reltol", "abstol", "vntol", "chgtol", "trtol", "gmin", "itl1", "itl4", "method",
            "tnom", "temp", "defl", "defw", "defad", "defas", "solver", "gminsteps", "srcsteps",
-           "maxord", "seed"}
+           "maxord", "seed", "rshunt", "interp"}
 TEXT_OPTIONS = {"method": ("trap", "trapezoidal", "gear", "be", "euler"),
                 "solver": ("auto", "dense", "superlu", "klu")}
 # ngspice options that only affect its own bookkeeping/printing: accepted, no effect
 NO_EFFECT = {"acct", "noacct", "list", "nomod", "nopage", "node", "opts", "post", "norefvalue",
              "noinit", "warn", "itl2", "itl3", "itl5", "pivrel", "pivtol", "keepopinfo",
-             "savecurrents", "interp", "numdgt", "ingold", "cptime", "rshunt", "klu", "sparse"}
+             "numdgt", "ingold", "cptime", "klu", "sparse"}
+# options given as a bare word (`.options interp`)
+FLAG_OPTIONS = {"interp"}
+# ngspice options whose output netsim does not write: accepted with a warning
+NOT_WRITTEN = {"savecurrents": "device currents (@r1[i]) are not written; put a 0 V source in "
+                               "series to measure a current"}
 UNSUPPORTED = {
     "meas": "measurements (.meas)", "measure": "measurements (.measure)",
     "four": "Fourier analysis (.four)", "noise": "noise analysis (.noise)",
@@ -241,6 +246,13 @@ def rfdc(elab, d, scope):
 
 def options(elab, d, scope):
     for a in d.atoms:
+        if isinstance(a, ast.Token) and a.text in FLAG_OPTIONS:
+            elab.options[a.text] = 1.0
+            continue
+        if isinstance(a, ast.Token) and a.text in NOT_WRITTEN:
+            elab.circuit.warnings.append(Diagnostic(
+                f"option '{a.text}' ignored: {NOT_WRITTEN[a.text]}", a.span))
+            continue
         if isinstance(a, ast.Token) and a.text in NO_EFFECT:
             continue
         raise ElaborationError(f"unknown option {describe(a)}", span_of(a),
@@ -281,6 +293,7 @@ _OPTION_RULES = {
     **dict.fromkeys(("gminsteps", "srcsteps", "seed"),
                     (lambda v: v >= 0.0 and v == int(v), "a whole number >= 0")),
     "maxord": (lambda v: v in (1.0, 2.0), "1 or 2"),
+    "rshunt": _POSITIVE,
     **dict.fromkeys(("temp", "tnom"), (lambda v: v > ABSOLUTE_ZERO_C,
                                        f"above {ABSOLUTE_ZERO_C} (degrees C)")),
 }

@@ -200,8 +200,18 @@ class Elaborator:
         self.check_outputs()
         self.check_controls()
         self.check_sweeps()
+        if "rshunt" in self.options:
+            self.add_shunts(float(self.options["rshunt"]))
         check_topology(circuit)
         return circuit
+
+    def add_shunts(self, resistance: float) -> None:
+        """``.options rshunt=R``: a resistor R from every node to ground, as ngspice adds (it
+        gives nodes joined only through capacitors or current sources a DC path)."""
+        nodes = dict.fromkeys(n for inst in self.instances for n in inst.nodes if n != GROUND)
+        for node in nodes:
+            self.instances.append(Instance(f"rshunt({node})", "resistor", (node, GROUND),
+                                           {"r": resistance}))
 
     def declare(self, statements, scope: Scope) -> None:
         """First pass over a body: definitions (params, funcs, models, subckts, globals)."""
