@@ -58,6 +58,8 @@ EXPECTED: dict[str, tuple] = {
     # instance and model parameters, models
     "unknown_param_r.net": (3, "unknown parameter 'tcx' on resistor 'r1'"),
     "unknown_param_c.net": (4, "unknown parameter 'foo' on capacitor 'c1'"),
+    "poly_no_coefficients.net": (3, "'e1' needs 4 controlling nodes and at least one coefficient"),
+    "poly_zero_dimension.net": (3, "POLY(n) needs a whole number of controlling inputs n >= 1"),
     "mos_ic_too_many.net": (4, "'ic=' of MOSFET 'm1' takes at most 3 values, found 4"),
     "diode_ic_vector.net": (5, "expected a value for 'ic', found a list of 2 values"),
     "unknown_param_d.net": (4, "unknown parameter 'areax' on diode 'd1'"),

@@ -8,6 +8,8 @@ wrong terminal counts are errors at the card, with a hint showing the expected f
 
 from __future__ import annotations
 
+import functools
+import itertools
 from typing import TYPE_CHECKING
 
 from netsim.circuit.circuit import Instance
@@ -219,6 +221,14 @@ def scope_number(atom) -> float:
     return value
 
 
+POLY_FORMS = {
+    "e": "E<name> n+ n- POLY(n) nc1+ nc1- ... ncn+ ncn- p0 p1 ...",
+    "g": "G<name> n+ n- POLY(n) nc1+ nc1- ... ncn+ ncn- p0 p1 ...",
+    "f": "F<name> n+ n- POLY(n) vsense1 ... vsensen p0 p1 ...",
+    "h": "H<name> n+ n- POLY(n) vsense1 ... vsensen p0 p1 ...",
+}
+
+
 def behavioural(el, scope, elab, output: str, keys: tuple[str, ...], what: str):
     nodes = _node_tokens(el, 2, what, "n+ n-")
     param, expr = _expression_param(el, keys)
@@ -233,6 +243,55 @@ def behavioural(el, scope, elab, output: str, keys: tuple[str, ...], what: str):
     return elab.behavioural_instance(el, nodes, expr, output, scope)
 
 
+def polynomial(el, scope, elab, what: str):
+    """SPICE's ``POLY(n)`` form of E, F, G and H: ``E1 out 0 POLY(2) a 0 b 0 p0 p1 ...``
+    (n node pairs, or ``(a,0)`` groups; F/H: n sensing sources), the output
+    ``p0 + p1 x1 + ... + pn xn + p x1^2 + p x1 x2 + ... + p xn^2 + p x1^3 ...`` (each degree's
+    products in SPICE's order: index tuples ascending), built as a behavioural source. A single
+    coefficient is p0, as ngspice reads it."""
+    letter = el.name[0]
+    nodes = _node_tokens(el, 2, what, "n+ n-")
+    group = el.atoms[2]
+    dims = scope.value(group.args[0], "the POLY dimension") if len(group.args) == 1 else 0.0
+    if dims < 1 or dims != int(dims):
+        raise ElaborationError("POLY(n) needs a whole number of controlling inputs n >= 1",
+                               group.span, hint=f"write it as `{POLY_FORMS[letter]}`")
+    n = int(dims)
+    words: list = []
+    for a in el.atoms[3:]:  # (a,0) pairs are groups: take their nodes
+        words.extend(a.args if isinstance(a, ast.Group) and not a.name else (a,))
+    per = 2 if letter in "eg" else 1
+    controls, coefficients = words[:per * n], words[per * n:]
+    if len(coefficients) < 1 or any(not isinstance(c, ast.Token) for c in controls):
+        raise ElaborationError(
+            f"POLY({n}) on {what} '{el.name}' needs {per * n} controlling "
+            f"{'nodes' if per == 2 else 'sources'} and at least one coefficient",
+            group.span, hint=f"write it as `{POLY_FORMS[letter]}`")
+    span = el.span
+    inputs = [ast.Probe(span, "v", (controls[2 * k].text, controls[2 * k + 1].text))
+              if per == 2 else ast.Probe(span, "i", (controls[k].text,)) for k in range(n)]
+    terms: list[ast.Expr] = []
+    values = [scope.value(c, "a POLY coefficient") for c in coefficients]
+    monomials = (m for degree in range(len(values))
+                 for m in itertools.combinations_with_replacement(range(n), degree))
+    for value, monomial in zip(values, monomials):
+        if value == 0.0:
+            continue
+        term: ast.Expr = ast.Num(span, value)
+        for k in monomial:
+            term = ast.Binary(span, "*", term, inputs[k])
+        terms.append(term)
+    expr = functools.reduce(lambda a, b: ast.Binary(span, "+", a, b), terms,
+                            ast.Num(span, 0.0))
+    output = "v" if letter in "eh" else "i"
+    return elab.behavioural_instance(el, nodes, ast.Braced(expr, span), output, scope)
+
+
+def _is_poly(el) -> bool:
+    return len(el.atoms) > 2 and isinstance(el.atoms[2], ast.Group) \
+        and el.atoms[2].name == "poly"
+
+
 def vcvs_or_vccs(el, scope, elab):
     letter = el.name[0]
     voltage = letter == "e"
@@ -240,8 +299,10 @@ def vcvs_or_vccs(el, scope, elab):
     keys = ("value", "vol") if voltage else ("value", "cur")
     if any(p.name in keys for p in el.params):
         return behavioural(el, scope, elab, "v" if voltage else "i", keys, what)
+    if _is_poly(el):
+        return polynomial(el, scope, elab, what)
     for a in el.atoms[2:]:
-        if isinstance(a, ast.Group) and a.name in ("poly", "table", "laplace", "freq"):
+        if isinstance(a, ast.Group) and a.name in ("table", "laplace", "freq"):
             raise ElaborationError(f"'{a.name}(...)' controlled sources are not supported",
                                    a.span, hint="use value={expression} instead")
     nodes = _node_tokens(el, 4, what, "n+ n- nc+ nc-")
@@ -257,6 +318,8 @@ def current_controlled(el, scope, elab):
     letter = el.name[0]
     what = "current-controlled current source" if letter == "f" else \
         "current-controlled voltage source"
+    if _is_poly(el):
+        return polynomial(el, scope, elab, what)
     nodes = _node_tokens(el, 2, what, "n+ n-")
     _need(el, 4, what)
     ctl = el.atoms[2]

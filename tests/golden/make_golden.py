@@ -29,7 +29,9 @@ Name mapping from ngspice to the netsim contract (all lower case):
 - the DC sweep vector ``v(v-sweep)`` / ``i(i-sweep)`` becomes a column named after the swept
   source (``v1``); for two nested sources the outer source gets a second column;
 - AC vectors become ``vr(x),vi(x)`` / ``ir(x),ii(x)`` pairs after ``frequency``;
-- device-internal vectors (names with ``#``, e.g. ``d1#dbody``) are dropped.
+- device-internal vectors (names with ``#``, e.g. ``d1#dbody``) are dropped;
+- ``i(a$poly$e1)``, the current of a ``POLY(n)`` source (ngspice realises it as a code model
+  ``a$poly$e1``), becomes ``i(e1)``.
 
 Usage::
 
@@ -181,6 +183,8 @@ _BRANCH_RE = re.compile(r"^i\(([a-z])\.(.+)\)$")
 def map_name(name: str) -> str:
     """Map an ngspice vector name to the netsim contract name (lower case)."""
     low = name.lower()
+    if low.startswith("i(a$poly$"):  # ngspice realises POLY(n) E/F/G/H as code models
+        return "i(" + low[len("i(a$poly$"):]
     m = _BRANCH_RE.match(low)
     if m and "." in m.group(2):
         letter, path = m.group(1), m.group(2)
