@@ -294,3 +294,30 @@ def test_rshunt_interp_and_savecurrents_options() -> None:
 def test_rshunt_must_be_positive() -> None:
     with pytest.raises(ElaborationError, match="rshunt"):
         elaborate_text("r\n.options rshunt=0\nv1 a 0 1\nr1 a 0 1\n.op\n")
+
+
+def test_controlled_sources_with_node_pairs_in_parentheses_and_type_words() -> None:
+    """ngspice reads ``E1 o 0 (a,b) 3``, ``(o,0)`` output pairs and the optional type word
+    (``vcvs``, ``vccs``, ``ccvs``); values as ngspice 39 gives them."""
+    op = netsim.run_text("""eg
+v1 a 0 1.5
+v2 b 0 0.5
+e1 o1 0 (a,b) 3
+r1 o1 0 1k
+e2 o2 0 vcvs a b 2
+r2 o2 0 1k
+g1 0 o3 (a, 0) 1m
+r3 o3 0 1k
+g2 0 o4 vccs a b 2m
+r4 o4 0 1k
+e3 (o5, 0) (a,b) 4
+r5 o5 0 1k
+h1 o6 0 ccvs v2 1k
+r6 o6 0 1k
+rb b 0 500
+.op
+""").op
+    expected = {"v(o1)": 3.0, "v(o2)": 2.0, "v(o3)": 1.5, "v(o4)": 2.0, "v(o5)": 4.0,
+                "v(o6)": -1.0}
+    for name, value in expected.items():
+        assert float(op[name]) == pytest.approx(value, abs=1e-12), name

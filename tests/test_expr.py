@@ -80,6 +80,13 @@ def ev(text, scope=None, funcs=None):
         ("atan(1)", math.pi / 4),
         ("atan2(1, 1)", math.pi / 4),
         ("sinh(0) + cosh(0) + tanh(0)", 1.0),
+        ("asinh(1)", math.asinh(1)),
+        ("acosh(2)", math.acosh(2)),
+        ("atanh(0.5)", math.atanh(0.5)),
+        ("uramp(2.5) + uramp(-1)", 2.5),
+        ("17 % 5", 2.0),
+        ("-7 % 3", -1.0),  # C fmod: the sign of the dividend
+        ("2 + 7 % 4 * 2", 8.0),  # % binds as * and /, left to right
         ("floor(-1.5)", -2.0),
         ("ceil(-1.5)", -1.0),
         ("int(-2.7)", -2.0),
@@ -286,6 +293,8 @@ def test_piecewise_derivatives():
         "v(a) > 1 ? v(a)**2 : -v(a) ": ([0.0], [-1.0]),
         "if(v(a) > 1, 3*v(a), 0)": ([2.0], [3.0]),
         "(v(a) > 1) + (v(a) == 2) + (v(a) && 1) + !v(a)": ([2.0], [0.0]),
+        "uramp(v(a)) + 3*uramp(-v(a))": ([2.0], [1.0]),
+        "v(a) % v(b)": ([7.5, 2.0], [1.0, -3.0]),  # a - trunc(a/b) b
     }
     for text, (x, grad) in cases.items():
         b = compile_behavioural(parse_expr(text), {})
@@ -299,6 +308,7 @@ SMOOTH = [
     "sin(v(a)) * cos(v(b)) + tan(v(a)/4)",
     "asin(v(a)/4) + acos(v(b)/4) + atan(v(a)*v(b)) + atan2(v(a), v(b))",
     "sinh(v(a)) + cosh(v(b)) + tanh(v(a) - v(b))",
+    "asinh(v(a)) + acosh(v(b) + 1.5) + atanh(v(a)/4)",
     "-v(a) + +v(b) - (v(a) - v(b))**2",
     "abs(v(a) - 5) + min(v(a), 9) + max(v(b), -9) + limit(v(a)*v(b), -100, 100)",
     "v(a,b)*i(vx) + 1/(1 + v(a,b)**2)",

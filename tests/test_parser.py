@@ -526,7 +526,7 @@ def test_error_control_block():
         ("t\nR1 a b {1+}\n", "unexpected '}' in expression, expected a number, a name or '('",
          (2, 11)),
         ("t\nR1 a b {a b}\n", "unexpected 'b' in expression, expected an operator", (2, 11)),
-        ("t\nR1 a b {a % b}\n", "unexpected '%' in expression, expected an operator", (2, 11)),
+        ("t\nR1 a b {a @ b}\n", "unexpected '@' in expression, expected an operator", (2, 11)),
         ("t\nR1 a b {a ? b}\n", "unexpected '}', expected ':'", (2, 14)),
         ("t\nR1 a b 'a+b\n", "unclosed quote (')", (2, 8)),
         ("t\nR1 a b [1 2\n", "unclosed '['", (2, 8)),

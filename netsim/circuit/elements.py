@@ -8,6 +8,7 @@ wrong terminal counts are errors at the card, with a hint showing the expected f
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import itertools
 from typing import TYPE_CHECKING
@@ -257,9 +258,7 @@ def polynomial(el, scope, elab, what: str):
         raise ElaborationError("POLY(n) needs a whole number of controlling inputs n >= 1",
                                group.span, hint=f"write it as `{POLY_FORMS[letter]}`")
     n = int(dims)
-    words: list = []
-    for a in el.atoms[3:]:  # (a,0) pairs are groups: take their nodes
-        words.extend(a.args if isinstance(a, ast.Group) and not a.name else (a,))
+    words = list(el.atoms[3:])
     per = 2 if letter in "eg" else 1
     controls, coefficients = words[:per * n], words[per * n:]
     if len(coefficients) < 1 or any(not isinstance(c, ast.Token) for c in controls):
@@ -292,7 +291,28 @@ def _is_poly(el) -> bool:
         and el.atoms[2].name == "poly"
 
 
+# the parenthesised forms of E/F/G/H cards that are not node pairs
+SOURCE_FORMS = ("poly", "table", "laplace", "freq")
+
+
+def _plain_atoms(el, keyword: str):
+    """The card with node pairs written in parentheses (``(a,b)``) opened and SPICE's optional
+    type word after the output nodes (``E1 o 0 vcvs a b 2``) dropped, as ngspice reads them."""
+    atoms = []
+    for a in el.atoms:
+        if not isinstance(a, ast.Group) or a.name in SOURCE_FORMS:
+            atoms.append(a)
+            continue
+        if a.name:  # `0 (a,b)` reads as a group named after the node before it
+            atoms.append(ast.Token(a.name, a.span))
+        atoms.extend(a.args)
+    if len(atoms) > 2 and isinstance(atoms[2], ast.Token) and atoms[2].text == keyword:
+        del atoms[2]
+    return dataclasses.replace(el, atoms=tuple(atoms))
+
+
 def vcvs_or_vccs(el, scope, elab):
+    el = _plain_atoms(el, "vcvs" if el.name[0] == "e" else "vccs")
     letter = el.name[0]
     voltage = letter == "e"
     what = "voltage-controlled voltage source" if voltage else "voltage-controlled current source"
@@ -302,7 +322,7 @@ def vcvs_or_vccs(el, scope, elab):
     if _is_poly(el):
         return polynomial(el, scope, elab, what)
     for a in el.atoms[2:]:
-        if isinstance(a, ast.Group) and a.name in ("table", "laplace", "freq"):
+        if isinstance(a, ast.Group) and a.name in SOURCE_FORMS[1:]:
             raise ElaborationError(f"'{a.name}(...)' controlled sources are not supported",
                                    a.span, hint="use value={expression} instead")
     nodes = _node_tokens(el, 4, what, "n+ n- nc+ nc-")
@@ -315,6 +335,7 @@ def vcvs_or_vccs(el, scope, elab):
 
 
 def current_controlled(el, scope, elab):
+    el = _plain_atoms(el, "cccs" if el.name[0] == "f" else "ccvs")
     letter = el.name[0]
     what = "current-controlled current source" if letter == "f" else \
         "current-controlled voltage source"

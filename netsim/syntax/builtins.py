@@ -108,6 +108,9 @@ FUNCTIONS: dict[str, tuple[int | None, Callable]] = {
     "acos": (1, np.arccos),
     "atan": (1, np.arctan),
     "atan2": (2, np.arctan2),
+    "asinh": (1, np.arcsinh),
+    "acosh": (1, np.arccosh),
+    "atanh": (1, np.arctanh),
     "sinh": (1, np.sinh),
     "cosh": (1, np.cosh),
     "tanh": (1, np.tanh),
@@ -117,6 +120,7 @@ FUNCTIONS: dict[str, tuple[int | None, Callable]] = {
     "nint": (1, np.rint),
     "sgn": (1, np.sign),
     "u": (1, lambda x: np.heaviside(x, 0.5)),
+    "uramp": (1, lambda x: np.maximum(x, 0.0)),
     "limit": (3, _limit),
     "pwl": (PWL_ARGS, _pwl),
     "if": (3, _if),
@@ -133,6 +137,7 @@ BINARY: dict[str, Callable] = {
     "-": np.subtract,
     "*": np.multiply,
     "/": np.divide,
+    "%": np.fmod,  # C's fmod, as ngspice: the sign of the dividend
     "**": np.power,
     "==": lambda a, b: np.asarray(a == b, dtype=float),
     "!=": lambda a, b: np.asarray(a != b, dtype=float),
@@ -283,6 +288,14 @@ def call_derivative(name: str, args: tuple[Expr, ...], dargs: list[Expr]) -> Exp
     if name == "atan2":  # atan2(y, x)
         x, dx = args[1], dargs[1]
         return div(sub(mul(x, du), mul(u, dx)), add(mul(x, x), mul(u, u)))
+    if name == "asinh":
+        return div(du, call("sqrt", add(mul(u, u), one)))
+    if name == "acosh":
+        return div(du, call("sqrt", sub(mul(u, u), one)))
+    if name == "atanh":
+        return div(du, sub(one, mul(u, u)))
+    if name == "uramp":
+        return mul(call("u", u), du)
     if name == "sinh":
         return mul(call("cosh", u), du)
     if name == "cosh":

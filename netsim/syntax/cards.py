@@ -366,8 +366,8 @@ def check_brackets(text: str) -> tuple[str, int, str | None] | None:
     return None
 
 
-_OPERATORS = {"PLUS", "MINUS", "STAR", "SLASH", "POW", "EQ", "NE", "LT", "LE", "GT", "GE",
-              "AND", "OR", "QMARK"}
+_OPERATORS = {"PLUS", "MINUS", "STAR", "SLASH", "PERCENT", "POW", "EQ", "NE", "LT", "LE", "GT",
+              "GE", "AND", "OR", "QMARK"}
 _EXPR_TERMS = _OPERATORS | {"NAME", "NUMBER", "NOT"}
 
 

@@ -245,6 +245,8 @@ def derivative(e: Expr, key: tuple[str, tuple[str, ...]]) -> Expr:
             return bi.div(bi.sub(bi.mul(da, b), bi.mul(a, db)), bi.mul(b, b))
         if op == "**":
             return bi.pow_derivative(a, b, da, db)
+        if op == "%":  # a - trunc(a / b) b
+            return bi.sub(da, bi.mul(bi.call("int", bi.div(a, b)), db))
         return bi.num(0.0, e)  # comparisons and logic are piecewise constant
     if t is Ternary:
         return bi.choose(e.cond, derivative(e.then, key), derivative(e.otherwise, key))
