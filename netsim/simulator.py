@@ -27,6 +27,10 @@ from netsim.devices.base import EvalContext
 from netsim.errors import AnalysisError, NetsimError
 from netsim.results import AnalysisResult, InterruptedAnalysis, RunResults, complex_names
 
+# .print forms of a (complex) value: magnitude, phase (radians, as ngspice), dB, parts
+PARTS = {"m": np.abs, "p": np.angle, "db": lambda z: 20.0 * np.log10(np.abs(z)),
+         "r": np.real, "i": np.imag}
+
 
 class Simulator:
     """Runs analyses on one circuit. Attributes: circuit, compiled, assembler, solver, tol."""
@@ -144,6 +148,9 @@ class Simulator:
 
     def _quantity(self, name: str, x: np.ndarray, prefix: str = "") -> np.ndarray:
         cc = self.compiled
+        form = name[1:name.index("(")]
+        if form:  # vdb(a), ip(v1): a part of the plain quantity
+            return PARTS[form](self._quantity(name[0] + name[1 + len(form):], x, prefix))
         kind, inner = name[0], name[2:-1]
         if kind == "v":
             parts = [p.strip() for p in inner.split(",")]

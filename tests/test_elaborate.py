@@ -321,3 +321,18 @@ rb b 0 500
                 "v(o6)": -1.0}
     for name, value in expected.items():
         assert float(op[name]) == pytest.approx(value, abs=1e-12), name
+
+
+def test_print_forms_of_complex_values() -> None:
+    """.print ac vdb/vp/vm/vr/vi (and the i forms) write one real column each, as ngspice's
+    (phase in radians); values of an RC low-pass, 1/(1 + j w RC)."""
+    ac = netsim.run_text("rc\nv1 in 0 ac 1\nr1 in a 1k\nc1 a 0 1u\n.ac lin 3 100 1000\n"
+                         ".print ac vdb(a) vp(a) vm(a) vr(a) vi(a) im(v1)\n").ac
+    assert list(ac.columns) == ["frequency", "vdb(a)", "vp(a)", "vm(a)", "vr(a)", "vi(a)",
+                                "im(v1)"]
+    h = 1.0 / (1.0 + 2j * np.pi * ac["frequency"] * 1e-3)
+    assert np.allclose(ac["vdb(a)"], 20 * np.log10(np.abs(h)), rtol=1e-9)
+    assert np.allclose(ac["vp(a)"], np.angle(h), rtol=1e-9)
+    assert np.allclose(ac["vm(a)"], np.abs(h), rtol=1e-9)
+    assert np.allclose(ac["vr(a)"] + 1j * ac["vi(a)"], h, rtol=1e-9)
+    assert np.allclose(ac["im(v1)"], np.abs(1.0 - h) / 1e3, rtol=1e-9)

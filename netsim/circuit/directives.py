@@ -335,6 +335,8 @@ def temp(elab, d, scope):
     elab.circuit.temp = values[0]
 
 
+# .print forms of a value: v<form>(...), i<form>(...) (netsim.simulator.PARTS computes them)
+PART_FORMS = ("m", "p", "db", "r", "i")
 # a .print/.save selection's stand-in for "every node voltage and branch current"
 EVERYTHING = "*"
 
@@ -364,7 +366,13 @@ def prints(elab, d, scope):
 
 
 def _output_name(elab, a) -> str:
-    """The output column name of a .print/.plot item: v(n), v(a,b), i(v1), x(dev#state)."""
+    """The output column name of a .print/.plot item: v(n), v(a,b), i(v1), x(dev#state), and
+    SPICE's forms of a (complex) value: vm vp vdb vr vi, im ip idb ir ii (magnitude, phase in
+    radians, dB, real and imaginary parts)."""
+    if isinstance(a, ast.Group) and a.name[:1] in "vi" and a.name[1:] in PART_FORMS \
+            and a.name[1:] and all(isinstance(x, ast.Token) for x in a.args):
+        inner = _output_name(elab, ast.Group(a.name[0], a.args, a.span))
+        return a.name + inner[1:]
     if isinstance(a, ast.Group) and a.name in ("v", "i", "x") and 1 <= len(a.args) <= 2 \
             and all(isinstance(x, ast.Token) for x in a.args):
         if a.name == "x" and len(a.args) == 2:  # internal state: x(device, state)
@@ -379,7 +387,8 @@ def _output_name(elab, a) -> str:
     raise ElaborationError(
         f"cannot output {describe(a)}", span_of(a),
         hint="outputs are v(node), v(node1,node2), i(vsource) or x(device, state) for a "
-        "device's internal state; complex AC values are written as real/imaginary columns")
+        "device's internal state, and vm/vp/vdb/vr/vi(...) (also for i) for magnitude, phase, "
+        "dB, real and imaginary parts")
 
 
 def step(elab, d, scope):

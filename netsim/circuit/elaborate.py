@@ -329,7 +329,7 @@ class Elaborator:
                     if i.family in BRANCH_FAMILIES
                     or (i.family == "behavioural" and i.extra.get("output") == "v")}
         for name, span in self.output_spans.items():
-            inner = name[2:-1]
+            inner = name[name.index("(") + 1:-1]  # vdb(a): the plain quantity's inside
             if name[0] == "x":
                 device, state = inner.split("#")
                 inst = self.seen.get(device)
