@@ -336,3 +336,27 @@ def test_print_forms_of_complex_values() -> None:
     assert np.allclose(ac["vm(a)"], np.abs(h), rtol=1e-9)
     assert np.allclose(ac["vr(a)"] + 1j * ac["vi(a)"], h, rtol=1e-9)
     assert np.allclose(ac["im(v1)"], np.abs(1.0 - h) / 1e3, rtol=1e-9)
+
+
+def test_capacitor_inductor_temperature_coefficients_and_current_source_multiplier() -> None:
+    """C and L take tc1/tc2 as R does (at .temp 77: C x 1.75, L x 0.75), and I m=3 is three
+    sources in parallel, in .op and in .ac; values as ngspice 39 gives them."""
+    run = netsim.run_text("""tc
+.temp 77
+v1 in 0 ac 1
+r1 in a 1k
+c1 a 0 1n tc1=0.01 tc2=1e-4
+r2 in b 1k
+l1 b 0 1m tc1=-0.005
+i1 0 c dc 1m ac 1m m=3
+r3 c 0 1k
+.op
+.ac lin 2 100k 200k
+""")
+    assert float(run.op["v(c)"]) == pytest.approx(3.0, rel=1e-12)
+    w = 2 * np.pi * run.ac["frequency"]
+    a = run.ac["vr(a)"] + 1j * run.ac["vi(a)"]
+    b = run.ac["vr(b)"] + 1j * run.ac["vi(b)"]
+    assert np.allclose(a, 1 / (1 + 1j * w * 1e3 * 1.75e-9), rtol=1e-9)
+    assert np.allclose(b, 1j * w * 0.75e-3 / (1e3 + 1j * w * 0.75e-3), rtol=1e-9)
+    assert np.allclose(run.ac["vr(c)"], 3.0, rtol=1e-12)

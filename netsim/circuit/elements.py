@@ -60,8 +60,8 @@ UNSUPPORTED = {
 
 ALLOWED_PARAMS = {
     "r": {"r", "resistance", "tc1", "tc2", "tc", "m", "temp", "dtemp"},
-    "c": {"c", "capacitance", "ic", "m"},
-    "l": {"l", "inductance", "ic", "m"},
+    "c": {"c", "capacitance", "ic", "m", "tc1", "tc2", "temp", "dtemp"},
+    "l": {"l", "inductance", "ic", "m", "tc1", "tc2", "temp", "dtemp"},
     "d": {"area", "m", "ic", "temp", "dtemp", "off"},
     "m": {"w", "l", "ad", "as", "pd", "ps", "nrd", "nrs", "m", "ic", "icvds", "icvgs", "icvbs",
           "off", "temp", "dtemp"},
@@ -190,9 +190,14 @@ def mutual(el, scope, elab):
 def source(el, scope, elab):
     what = "voltage source" if el.name[0] == "v" else "current source"
     nodes = _node_tokens(el, 2, what, "n+ n-")
-    spec = parse_source_spec(el.atoms[2:], el.params, lambda a: scope.value(a), el.span)
-    family = "vsource" if el.name[0] == "v" else "isource"
-    return elab.instance(el, family, nodes, {"spec": spec})
+    current = el.name[0] == "i"
+    # a current source's m= (ngspice: parallel copies) multiplies its value
+    params = [p for p in el.params if not (current and p.name == "m")]
+    spec = parse_source_spec(el.atoms[2:], params, lambda a: scope.value(a), el.span)
+    values = {"spec": spec}
+    if current and len(params) < len(el.params):
+        values["m"] = scope.value(next(p for p in el.params if p.name == "m").value, "m")
+    return elab.instance(el, "isource" if current else "vsource", nodes, values)
 
 
 def port(el, scope, elab):

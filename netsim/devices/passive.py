@@ -5,8 +5,9 @@ an inductor's branch current flows from its + node through it to its - node, and
 is ``v+ - v- - d/dt(L i) = 0`` written as ``i_row = v+ - v-``, ``q_row = -L i``.
 
 Temperature: ``R(T) = R (1 + tc1 dT + tc2 dT^2)`` with dT = T_instance - tnom in kelvin-differences
-(ngspice's resistor model). The instance temperature is ``temp`` if given, else the circuit
-temperature plus ``dtemp``.
+(ngspice's resistor model), and the same factor on C and L (ngspice's tc1/tc2 instance
+parameters). The instance temperature is ``temp`` if given, else the circuit temperature plus
+``dtemp``.
 """
 
 from __future__ import annotations
@@ -32,6 +33,12 @@ def _array(instances: list[Instance], key: str, default: float) -> np.ndarray:
     return np.array([float(inst.params.get(key, default)) for inst in instances])
 
 
+def temperature_factor(instances: list[Instance], temp: float, tnom: float) -> np.ndarray:
+    """(N,) ``1 + tc1 dT + tc2 dT^2`` of each instance (dT = its temperature - tnom, K)."""
+    dt = np.array([temperature_kelvin(i.params, temp) for i in instances]) - kelvin(tnom)
+    return 1.0 + _array(instances, "tc1", 0.0) * dt + _array(instances, "tc2", 0.0) * dt**2
+
+
 def _two_terminal_stamp(lead: tuple[int, ...], value: np.ndarray) -> np.ndarray:
     """(*lead, 2, 2) stamp [[v, -v], [-v, v]]; lead ends with N and value is (N,)."""
     out = np.empty((*lead, 2, 2))
@@ -53,8 +60,7 @@ class Resistor(DeviceGroup):
     def __init__(self, instances: list[Instance], temp: float, tnom: float) -> None:
         super().__init__(instances, temp, tnom)
         r = _array(instances, "r", np.nan)
-        dt = np.array([temperature_kelvin(i.params, temp) for i in instances]) - kelvin(tnom)
-        factor = 1.0 + _array(instances, "tc1", 0.0) * dt + _array(instances, "tc2", 0.0) * dt**2
+        factor = temperature_factor(instances, temp, tnom)
         self.factor = factor
         for inst, value in zip(instances, r * factor):
             if not np.isfinite(value) or value == 0.0:
@@ -93,7 +99,8 @@ class Resistor(DeviceGroup):
 
 @register
 class Capacitor(DeviceGroup):
-    """C: ``q = C (v+ - v-)``; params c (F), m. ``ic`` (V) is used by ``.tran ... uic``."""
+    """C: ``q = C(T) (v+ - v-)``; params c (F), m, tc1, tc2, temp, dtemp. ``ic`` (V) is used
+    by ``.tran ... uic``."""
 
     family = "capacitor"
     terminals = ("p", "n")
@@ -101,7 +108,8 @@ class Capacitor(DeviceGroup):
 
     def __init__(self, instances: list[Instance], temp: float, tnom: float) -> None:
         super().__init__(instances, temp, tnom)
-        self.capacitance = _array(instances, "c", 0.0) * _array(instances, "m", 1.0)
+        self.capacitance = _array(instances, "c", 0.0) * _array(instances, "m", 1.0) \
+            * temperature_factor(instances, temp, tnom)
 
     def pattern(self) -> np.ndarray:
         return np.ones((2, 2), dtype=bool)
@@ -121,7 +129,8 @@ class Capacitor(DeviceGroup):
 
 @register
 class Inductor(DeviceGroup):
-    """L with branch current unknown: unknowns (v+, v-, i); params l (H), m (parallel count)."""
+    """L with branch current unknown: unknowns (v+, v-, i); params l (H), m (parallel count),
+    tc1, tc2, temp, dtemp."""
 
     family = "inductor"
     terminals = ("p", "n")
@@ -129,7 +138,8 @@ class Inductor(DeviceGroup):
 
     def __init__(self, instances: list[Instance], temp: float, tnom: float) -> None:
         super().__init__(instances, temp, tnom)
-        self.inductance = _array(instances, "l", 0.0) / _array(instances, "m", 1.0)
+        self.inductance = _array(instances, "l", 0.0) / _array(instances, "m", 1.0) \
+            * temperature_factor(instances, temp, tnom)
 
     @classmethod
     def internal_unknowns(cls, inst: Instance) -> tuple[UnknownSpec, ...]:

@@ -25,6 +25,7 @@ Instances: family 'vsource' / 'isource', nodes (n+, n-), ``params={'spec': Sourc
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -581,18 +582,27 @@ class CurrentSource(_SourceGroup):
     terminals = ("p", "n")
     SOURCE_ROWS = ((0, 1.0), (1, -1.0))
 
+    def __init__(self, instances: list[Instance], temp: float, tnom: float) -> None:
+        super().__init__(instances, temp, tnom)
+        self.mult = np.array([float(inst.params.get("m", 1.0)) for inst in instances])
+        self.ac = self.ac * self.mult  # (N,): m parallel copies (ngspice's m=)
+
     def pattern(self) -> np.ndarray:
         return np.zeros((2, 2), dtype=bool)
 
     def evaluate(self, x: np.ndarray, ctx: EvalContext) -> Evaluation:
         """i (..., N, 2), di (..., N, 2, 2) = 0 at x (..., N, 2) (V)."""
         lead = x.shape[:-2]
-        v = self.source_values(ctx, lead)
+        v = self.source_values(ctx, lead) * self.mult
         shape = np.broadcast_shapes(x.shape, (*np.shape(v), 1))
         i = np.empty(shape)
         i[..., 0] = v
         i[..., 1] = -v
         return Evaluation(i=i, di=np.zeros((*shape, 2)))
+
+    def spectral_excitation(self) -> SpectralExcitation:
+        exc = super().spectral_excitation()
+        return dataclasses.replace(exc, value=exc.value * self.mult[exc.inst])
 
     def ac_excitation(self) -> np.ndarray:
         """(N, 2) complex: +mag e^{j phase} on the + row, - on the - row (A)."""
