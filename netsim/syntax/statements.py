@@ -307,6 +307,10 @@ def func_def(ll: LogicalLine) -> FuncDef:
                 ll.span(at, m.end(2)),
                 hint=hint,
             )
+        if arg in args:
+            raise NetlistSyntaxError(
+                f"argument '{arg}' of .func '{m.group(1).lower()}' is named twice",
+                ll.span(m.start(2), m.end(2)), hint="give every argument its own name")
         args.append(arg)
     if m.end() >= len(text):
         raise NetlistSyntaxError(
