@@ -360,3 +360,13 @@ r3 c 0 1k
     assert np.allclose(a, 1 / (1 + 1j * w * 1e3 * 1.75e-9), rtol=1e-9)
     assert np.allclose(b, 1j * w * 0.75e-3 / (1e3 + 1j * w * 0.75e-3), rtol=1e-9)
     assert np.allclose(run.ac["vr(c)"], 3.0, rtol=1e-12)
+
+
+def test_mutual_inductance_couples_the_temperature_scaled_inductances() -> None:
+    """M = k sqrt(L1(T) L2(T)): with tc1=0.01 at .temp 77 both inductances are 1.5x (ngspice
+    39: v(b) = 0.8574574 + 0.6059802j at 10 kHz)."""
+    ac = netsim.run_text("k\n.temp 77\nv1 in 0 ac 1\nr1 in a 100\nl1 a 0 1m tc1=0.01\n"
+                         "l2 b 0 4m tc1=0.01\nr2 b 0 1k\nk1 l1 l2 0.9\n"
+                         ".ac lin 2 10k 20k\n").ac
+    assert complex(ac["vr(b)"][0], ac["vi(b)"][0]) == pytest.approx(
+        complex(0.8574574, 0.6059802), abs=2e-7)

@@ -416,6 +416,8 @@ class Elaborator:
                                                  if i.family == "inductor"}))
                 values.append(float(target.params["l"]) / float(target.params.get("m", 1.0)))
             inst.params["l1"], inst.params["l2"] = values
+            # their temperature coefficients scale the coupled inductances too
+            inst.extra["inductors"] = tuple(self.seen[name] for name in inst.controls)
 
 
 def _define_once(table: dict, st, what: str) -> None:

@@ -187,7 +187,12 @@ class MutualInductance(DeviceGroup):
                     f"coupling factor of '{inst.name}' must satisfy 0 < |k| <= 1, got {value:g}",
                     inst.span,
                 )
-        self.mutual = k * np.sqrt(_array(instances, "l1", 0.0) * _array(instances, "l2", 0.0))
+        l1, l2 = _array(instances, "l1", 0.0), _array(instances, "l2", 0.0)
+        coupled = [inst.extra.get("inductors") for inst in instances]
+        if all(pair is not None for pair in coupled):  # the inductors' tc1/tc2 at temp
+            l1 = l1 * temperature_factor([pair[0] for pair in coupled], temp, tnom)
+            l2 = l2 * temperature_factor([pair[1] for pair in coupled], temp, tnom)
+        self.mutual = k * np.sqrt(l1 * l2)
 
     def pattern(self) -> np.ndarray:
         return np.array([[False, True], [True, False]])
