@@ -370,3 +370,37 @@ def test_mutual_inductance_couples_the_temperature_scaled_inductances() -> None:
                          ".ac lin 2 10k 20k\n").ac
     assert complex(ac["vr(b)"][0], ac["vi(b)"][0]) == pytest.approx(
         complex(0.8574574, 0.6059802), abs=2e-7)
+
+
+def test_subcircuit_instance_m_makes_parallel_copies() -> None:
+    """X1 ... m=3 multiplies R, G, D and C inside (ngspice 39: i(v1) = -3.50746 mA in .op,
+    -7.28830 - 18.8496j mA in .ac); a B source is not copied, as in ngspice. Nested m
+    multiply (5 x 2 copies of 1 kOhm)."""
+    run = netsim.run_text("""m
+.model dd d(is=1e-14)
+.subckt sub1 a b
+R1 a b 1k
+G1 a b a b 1m
+B1 a b i=v(a,b)*1m
+D1 a b dd
+C1 a b 1u
+.ends
+.subckt sub2 a b
+R1 a b 1k
+.ends
+.subckt sub3 a b
+X1 a b sub2 m=2
+.ends
+V1 in 0 0.5 ac 1
+X1 in 0 sub1 m=3
+V2 in2 0 1
+X2 in2 0 sub3 m=5
+.op
+.ac lin 1 1k 1k
+""")
+    assert float(run.op["i(v1)"]) == pytest.approx(-3.50746e-3, rel=2e-6)
+    assert float(run.op["i(v2)"]) == pytest.approx(-10e-3, rel=1e-12)
+    assert complex(run.ac["ir(v1)"][0], run.ac["ii(v1)"][0]) == pytest.approx(
+        complex(-7.28830e-3, -18.8496e-3), rel=1e-5)  # ngspice prints 6 digits
+    with pytest.raises(ElaborationError, match="must be positive"):
+        elaborate_text("m\n.subckt s a\nR1 a 0 1\n.ends\nX1 n s m=0\nV1 n 0 1\n.op\n")

@@ -11,6 +11,10 @@ Decisions (ngspice-compatible unless noted):
   ngspice, a value on the X card that names another parameter of the subcircuit gets that
   parameter's final value (``x1 a b div r2={r1}``: the subcircuit's r1); other names, and a
   parameter's own (``gain={gain}``), come from the caller (Scope.define_subckt_params).
+- ``m=`` on an X card (not a declared parameter) is that many parallel copies: it multiplies
+  the m of every R, C, L, D, M, I, G and F inside, as ngspice does (B, E, H and V sources have
+  no m there and are left alone). Nested X cards' m multiply (ngspice keeps only the outer
+  one, which copies the inner subcircuit fewer times than the netlist says).
 - A bare word where a value is expected may name a parameter (an extension: ngspice needs
   braces); a word that is neither a number nor a parameter is an error.
 - Models and subcircuits are looked up from the innermost scope outwards; a model defined
@@ -40,6 +44,12 @@ GROUND_NAMES = {"0", "gnd"}
 BRANCH_FAMILIES = {"vsource", "inductor", "vcvs", "ccvs", "port"}
 
 
+# families whose m= counts parallel copies, so an X card's m= multiplies it (as in ngspice;
+# B sources, E, H and V have no m there and are not copied)
+PARALLEL_FAMILIES = {"resistor", "capacitor", "inductor", "diode", "mos1", "isource", "vccs",
+                     "cccs"}
+
+
 class Elaborator:
     """Walks the AST once, producing flat instances and the circuit's directives."""
 
@@ -64,6 +74,7 @@ class Elaborator:
         self.prefix = ""
         self.port_map: dict[str, str] = {}
         self.stack: list[str] = []
+        self.multiplier = 1.0  # product of the enclosing X cards' m= (parallel copies)
 
     # ---------------------------------------------------------------- naming
     def node(self, token: ast.Token) -> str:
@@ -91,6 +102,8 @@ class Elaborator:
 
     def instance(self, el: ast.Element, family: str, nodes, params, model=None) -> Instance:
         mapped = tuple(self.node(t) for t in nodes)
+        if self.multiplier != 1.0 and family in PARALLEL_FAMILIES:
+            params = {**params, "m": float(params.get("m", 1.0)) * self.multiplier}
         return Instance(self.element_name(el.name), family, mapped, params, el.span, model)
 
     # ---------------------------------------------------------------- models
@@ -304,6 +317,12 @@ class Elaborator:
         child = Scope(prefix=self.prefix + el.name + ".", parent=def_scope)
         overrides = {p.name: p for p in el.params}
         declared = {p.name for p in sdef.params}
+        copies = 1.0
+        if "m" in overrides and "m" not in declared:  # SPICE's m= on an X card
+            copies = scope.value(overrides.pop("m").value, "the multiplier m")
+            if not copies > 0.0:
+                raise ElaborationError(f"m= of '{el.name}' must be positive, got {copies:g}",
+                                       el.span, hint="m is the number of parallel copies")
         for name, p in overrides.items():
             if name not in declared:
                 raise ElaborationError(
@@ -311,16 +330,17 @@ class Elaborator:
                     hint=did_you_mean(name, declared)
                     or f"declared parameters: {', '.join(sorted(declared)) or 'none'}")
         child.define_subckt_params(sdef.params, overrides, scope)
-        saved = (self.prefix, self.port_map)
+        saved = (self.prefix, self.port_map, self.multiplier)
         new_map = {port: self.node(tok) for port, tok in zip(sdef.ports, ports)}
         self.prefix = child.prefix
         self.port_map = new_map
+        self.multiplier *= copies
         self.stack.append(sdef.name)
         try:
             self.walk(sdef.body, child)
         finally:
             self.stack.pop()
-            self.prefix, self.port_map = saved
+            self.prefix, self.port_map, self.multiplier = saved
 
     def check_outputs(self) -> None:
         """Every .print/.save quantity must name an existing node or a branch current."""
