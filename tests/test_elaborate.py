@@ -404,3 +404,29 @@ X2 in2 0 sub3 m=5
         complex(-7.28830e-3, -18.8496e-3), rel=1e-5)  # ngspice prints 6 digits
     with pytest.raises(ElaborationError, match="must be positive"):
         elaborate_text("m\n.subckt s a\nR1 a 0 1\n.ends\nX1 n s m=0\nV1 n 0 1\n.op\n")
+
+
+def test_quoted_pieces_and_solvable_loops_through_controlled_sources() -> None:
+    """ngspice's behavioural inductor (manual 3.3): a B source in a loop with V sources whose
+    value depends on the loop's own unknowns is solvable, ' ' pieces inside an expression are
+    parenthesised sub-expressions, and an inductor across a V source is fine in a uic
+    transient. ngspice 39 at t = 90.96 us: v(int21) = 0.4, i(vm33) = 3.6384e-4."""
+    text = """variable inductor
+.param Ll=0.5m Lh=5m It=50u Vi=2m
+.ic v(int21) = 0
+L3 33 331 {Ll}
+vm33 331 0 dc 0
+V3 33 0 {Vi}
+F21 int21 0 B21 -1
+L21 int21 0 1
+B21 n1 n2 V = '(i(Vm21) < {It} ? {Ll} : {Lh})' * v(int21)
+vm21 n2 0 dc 0
+V21 n1 0 {Vi}
+.tran 1u 100u uic
+"""
+    tran = netsim.run_text(text).tran
+    t = 90.96e-6
+    assert np.interp(t, tran["time"], tran["v(int21)"]) == pytest.approx(0.4, rel=1e-6)
+    assert np.interp(t, tran["time"], tran["i(vm33)"]) == pytest.approx(3.6384e-4, rel=1e-4)
+    with pytest.raises(TopologyError, match="loop of voltage sources/inductors"):
+        elaborate_text(text.replace(".tran 1u 100u uic", ".tran 1u 100u"))

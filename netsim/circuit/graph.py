@@ -3,7 +3,8 @@
 - every node needs a DC path to ground (otherwise the DC matrix is singular): nodes that
   connect only through capacitors, current sources or MOSFET gates are reported together with
   those elements (this also covers cut-sets of current sources and capacitors);
-- no loop of voltage-defining elements (V, E, H, voltage-output B, inductors);
+- no loop of V sources (and inductors, unless every analysis is a uic transient); a loop
+  through E, H or a voltage-output B may be solvable and is left to the solver;
 - a node with a single connection is a warning.
 
 When every analysis is a ``.tran ... uic`` (no operating point), capacitors count as paths.
@@ -31,6 +32,11 @@ DC_PATHS: dict[str, tuple[tuple[int, int], ...]] = {
     "mos1": ((0, 2), (0, 3), (2, 3)),
 }
 VOLTAGE_DEFINING = {"vsource", "inductor", "vcvs", "ccvs"}
+# elements whose voltage no other unknown changes: a loop of them (inductors: in DC) is
+# singular whatever the values. A loop through E, H or a B source may be solvable (its value
+# can depend on the loop's own unknowns, as in ngspice's behavioural inductor); a singular one
+# is reported by the solver, naming the unknown.
+FIXED_VOLTAGE = {"vsource", "inductor"}
 
 
 def _dc_pairs(inst: Instance, uic_only: bool) -> tuple[tuple[int, int], ...]:
@@ -58,7 +64,7 @@ def check_topology(circuit: Circuit) -> None:
         for a, b in _dc_pairs(inst, uic_only):
             dc.union(inst.nodes[a], inst.nodes[b])
 
-    _check_voltage_loops(circuit)
+    _check_voltage_loops(circuit, uic_only)
 
     for component in dc.components():
         if GROUND in component:
@@ -123,18 +129,23 @@ class UnionFind:
         return list(groups.values())
 
 
-def _check_voltage_loops(circuit: Circuit) -> None:
+def _check_voltage_loops(circuit: Circuit, uic_only: bool) -> None:
+    """A loop of V sources (and inductors when an operating point is solved: a DC short; a uic
+    transient integrates L di/dt = v around the loop) is singular; so is any voltage-defining
+    element with both terminals on one node."""
     sets = UnionFind()
     edges: list[tuple[str, str, str]] = []
     for inst in circuit.instances:
         voltage_out = inst.family in VOLTAGE_DEFINING or (
             inst.family == "behavioural" and inst.extra.get("output") == "v")
-        if not voltage_out:
+        if not voltage_out or (uic_only and inst.family == "inductor"):
             continue
         a, b = inst.nodes[0], inst.nodes[1]
         if a == b:
             raise TopologyError(f"'{inst.name}' is shorted: both terminals on node '{a}'",
                                 inst.span, hint="connect its terminals to different nodes")
+        if inst.family not in FIXED_VOLTAGE:
+            continue
         if sets.union(a, b):
             edges.append((a, b, inst.name))
             continue

@@ -296,13 +296,10 @@ def parse_cards(lls: list[LogicalLine]) -> list[list]:
 def parse_expression(ll: LogicalLine, start: int, end: int) -> Braced:
     """The expression written in ``ll.text[start:end]``, with or without ``{}`` / ``''``."""
     sub = ll.text[start:end].lower()
-    stripped = sub.strip()
     with _LOCK:
         _BUILD.lls = [ll]
         _BUILD.offset = start
-        try:
-            if stripped[:1] == "'":
-                return _PARSER.parse(sub, start="braced")
+        try:  # quotes are a primary of the grammar: 'a' * v(b) is one expression
             expr = _PARSER.parse(sub, start="expr")
             lead = len(sub) - len(sub.lstrip())
             return Braced(expr, ll.span(start + lead, start + len(sub.rstrip())))
@@ -341,9 +338,6 @@ def check_brackets(text: str) -> tuple[str, int, str | None] | None:
     for pos, ch in enumerate(text):
         if ch == "'":
             quote = pos if quote < 0 else -1
-        elif quote >= 0:
-            if ch == "{" or ch == "}":
-                return (f"unexpected '{ch}' inside '...'", pos, None)
         elif ch in _OPEN:
             stack.append((ch, pos))
         elif ch in _CLOSE:
