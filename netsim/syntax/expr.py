@@ -107,6 +107,11 @@ class _Folder:
             return Num(e.span, float(self.scope[e.name]))
         if e.name in bi.CONSTANTS:
             return Num(e.span, bi.CONSTANTS[e.name])
+        if e.name in SIMULATOR_VARIABLES:
+            raise ElaborationError(
+                f"ngspice's '{e.name}' variable ({SIMULATOR_VARIABLES[e.name]}) is not "
+                "supported in expressions", e.span,
+                hint="write the value as a parameter that .step or a batch varies")
         known = list(self.scope) + list(bound)
         close = did_you_mean(e.name, known)
         raise ElaborationError(
@@ -253,6 +258,10 @@ def derivative(e: Expr, key: tuple[str, tuple[str, ...]]) -> Expr:
     if t is Call:
         return bi.call_derivative(e.func, e.args, [derivative(a, key) for a in e.args])
     raise TypeError(f"cannot differentiate {e!r}")  # pragma: no cover
+
+
+# names ngspice's expressions read from the running analysis
+SIMULATOR_VARIABLES = {"hertz": "the AC frequency", "temper": "the circuit temperature"}
 
 
 def _closure(e: Expr, index: Mapping[tuple[str, tuple[str, ...]], int] | None = None
