@@ -34,19 +34,9 @@ _NUMBER = re.compile(
     r"\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+))(?:[eE]([+-]?\d+))?([A-Za-z_][A-Za-z0-9_]*)?\s*\Z"
 )
 
-#: scale suffixes, keyed by the first letter (``meg`` and ``mil`` handled before ``m``)
-SCALE = {
-    "t": 1e12,
-    "g": 1e9,
-    "k": 1e3,
-    "m": 1e-3,
-    "u": 1e-6,
-    "n": 1e-9,
-    "p": 1e-12,
-    "f": 1e-15,
-}
+#: scale suffixes as powers of ten, keyed by the first letter (``meg`` and ``mil`` are read
+#: before ``m``)
 _DECADE = {"t": 12, "g": 9, "k": 3, "m": -3, "u": -6, "n": -9, "p": -12, "f": -15}
-MEG = 1e6
 MIL = 25.4e-6
 
 

@@ -137,7 +137,7 @@ BINARY: dict[str, Callable] = {
     "-": np.subtract,
     "*": np.multiply,
     "/": np.divide,
-    "%": np.fmod,  # C's fmod, as ngspice: the sign of the dividend
+    "%": np.fmod,  # C's fmod: the sign of the dividend (an extension; ngspice has no %)
     "**": np.power,
     "==": lambda a, b: np.asarray(a == b, dtype=float),
     "!=": lambda a, b: np.asarray(a != b, dtype=float),
