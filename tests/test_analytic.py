@@ -169,6 +169,15 @@ def test_behavioural_functions_singular_at_the_zero_start_still_converge() -> No
         netsim.run_text("outside the domain\n.param vin=-1\n" + body)
 
 
+def test_behavioural_functions_with_an_infinite_slope_at_the_solution() -> None:
+    """sqrt(v) at v = 0 and asin(v) at v = 1 have finite values but infinite slopes; a solution
+    sitting there is still one (ngspice: sqrt(0) = 0; a Xyce regression case)."""
+    dc = netsim.run_text("edge of the domain\nV1 in 0 0\nB1 o1 0 v=sqrt(v(in))\nR1 o1 0 1\n"
+                         "B2 o2 0 v=asin(v(in))\nR2 o2 0 1\n.dc v1 0 1 0.25\n.end\n").dc
+    np.testing.assert_allclose(dc["v(o1)"], np.sqrt(dc["v1"]), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(dc["v(o2)"], np.arcsin(dc["v1"]), rtol=1e-9, atol=1e-12)
+
+
 def test_inconsistent_uic_start_gives_one_impulse_and_no_ringing() -> None:
     """C1 (ic=2) and C2 in series across a 1 V source cannot both hold their uic values: the
     first step carries the impulse that makes them consistent (v(a) jumps to -0.5 V by charge

@@ -26,8 +26,9 @@ from netsim.devices.base import BRANCH, DeviceGroup, EvalContext, Evaluation, Un
 
 TIME_COLUMN = -2
 # what an infinite expression value is replaced with while Newton moves on (the load is
-# marked unsettled, so no solution rests on it); a NaN value becomes 0, a non-finite
-# derivative 0
+# marked unsettled, so no solution rests on it); a NaN value becomes 0. A non-finite
+# derivative at a finite value (sqrt(v) at v = 0, asin at 1) becomes 0 without that mark: the
+# value is right, so a solution may rest on it (v may stay at 0)
 OUT_OF_DOMAIN = 1e30
 
 
@@ -95,9 +96,10 @@ class BehaviouralSource(DeviceGroup):
         probes = self._probe_values(x, ctx)
         value = self.function.value(probes)  # (..., N)
         grad = self.function.gradient(probes)  # (..., N, P)
-        unsettled = not (np.isfinite(value).all() and np.isfinite(grad).all())
-        if unsettled:  # e.g. log(v(a)) or sqrt(v(a)) at a zero starting point
+        unsettled = not np.isfinite(value).all()
+        if unsettled:  # e.g. log(v(a)) at a zero starting point
             value = np.nan_to_num(value, nan=0.0, posinf=OUT_OF_DOMAIN, neginf=-OUT_OF_DOMAIN)
+        if not np.isfinite(grad).all():  # e.g. sqrt(v(a)) at v(a) = 0
             grad = np.where(np.isfinite(grad), grad, 0.0)
         dvalue = np.einsum("...p,pu->...u", grad, self.selector)  # (..., N, U)
         i = np.zeros(x.shape)
