@@ -430,3 +430,12 @@ V21 n1 0 {Vi}
     assert np.interp(t, tran["time"], tran["i(vm33)"]) == pytest.approx(3.6384e-4, rel=1e-4)
     with pytest.raises(TopologyError, match="loop of voltage sources/inductors"):
         elaborate_text(text.replace(".tran 1u 100u uic", ".tran 1u 100u"))
+
+
+def test_behavioural_source_m_multiplies_its_value() -> None:
+    """ngspice multiplies a B source's value by m, current and voltage alike (measured:
+    v(2) = 20 V, v(3) = 6 V)."""
+    op = netsim.run_text("bm\nV1 1 0 1\nB1 0 2 I={v(1)*0.02} M=10\nR2 2 0 100\n"
+                         "B2 3 0 V={v(1)*2} m=3\nR3 3 0 1k\n.op\n").op
+    assert float(op["v(2)"]) == pytest.approx(20.0, rel=1e-12)
+    assert float(op["v(3)"]) == pytest.approx(6.0, rel=1e-12)

@@ -37,7 +37,7 @@ FORMS = {
     "g": "G<name> n+ n- nc+ nc- <gm>  or  G<name> n+ n- value={expr}",
     "f": "F<name> n+ n- <vsense> <gain>",
     "h": "H<name> n+ n- <vsense> <transresistance>",
-    "b": "B<name> n+ n- v={expr}  or  B<name> n+ n- i={expr}",
+    "b": "B<name> n+ n- v={expr} [m=]  or  B<name> n+ n- i={expr} [m=]",
     "d": "D<name> anode cathode <model> [area] [off] [ic=..] [m=..]",
     "m": "M<name> d g s b <model> [w=..] [l=..] [ad=..] [as=..] [pd=..] [ps=..] [m=..]",
     "x": "X<name> node... <subckt> [params: k=v ...]",
@@ -243,7 +243,10 @@ def behavioural(el, scope, elab, output: str, keys: tuple[str, ...], what: str):
                                hint=f"write it as `{FORMS[el.name[0]]}`")
     _extra_atoms(el, 2, what)
     for p in el.params:
-        if p is not param:
+        if el.name[0] == "b" and p.name == "m":  # ngspice multiplies a B source's value
+            scale = ast.Num(p.span, scope.value(p.value, "the multiplier m"))
+            expr = ast.Braced(ast.Binary(expr.span, "*", scale, expr.expr), expr.span)
+        elif p is not param:
             raise ElaborationError(f"unknown parameter '{p.name}' on {what} '{el.name}'",
                                    p.span, hint=f"write it as `{FORMS[el.name[0]]}`")
     return elab.behavioural_instance(el, nodes, expr, output, scope)
