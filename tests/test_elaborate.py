@@ -439,3 +439,11 @@ def test_behavioural_source_m_multiplies_its_value() -> None:
                          "B2 3 0 V={v(1)*2} m=3\nR3 3 0 1k\n.op\n").op
     assert float(op["v(2)"]) == pytest.approx(20.0, rel=1e-12)
     assert float(op["v(3)"]) == pytest.approx(6.0, rel=1e-12)
+
+
+def test_print_accepts_commas_between_quantities() -> None:
+    """ngspice reads `.print dc v(1), v(2)`; the comma inside v(1,2) still pairs nodes."""
+    dc = netsim.run_text("pc\nV1 1 0 1\nR1 1 2 1k\nR2 2 0 1k\n"
+                         ".print dc v(1), v(2) , i(v1),v(1,2)\n.dc v1 0 1 1\n").dc
+    assert list(dc.columns) == ["v1", "v(1)", "v(2)", "i(v1)", "v(1,2)"]
+    assert float(dc["v(1,2)"][1]) == pytest.approx(0.5)

@@ -113,6 +113,19 @@ _CONTROL_HINT = (
 )
 
 
+def _open_list_commas(ll: LogicalLine) -> None:
+    """``.print tran v(1), i(v1)``: ngspice accepts commas between the quantities; they become
+    spaces (offsets kept, so spans still point into the source). Commas inside parentheses,
+    as in v(a,b), stay."""
+    depth = 0
+    chars = list(ll.text)
+    for k, ch in enumerate(chars):
+        depth += (ch == "(") - (ch == ")")
+        if ch == "," and depth == 0:
+            chars[k] = " "
+    ll.text = "".join(chars)
+
+
 def _head(ll: LogicalLine) -> str:
     text = ll.text
     cut = 0
@@ -155,6 +168,8 @@ class _Reader:
                 if head == ".func":
                     out.append(func_def(ll))
                     continue
+                if head in (".print", ".save", ".plot"):
+                    _open_list_commas(ll)
             elif first in "bBeEgG" and is_expr_element(ll.text):
                 out.append(expr_element(ll))
                 continue
