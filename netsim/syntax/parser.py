@@ -170,6 +170,11 @@ class _Reader:
                     continue
                 if head in (".print", ".save", ".plot"):
                     _open_list_commas(ll)
+                if head in (".if", ".elseif", ".else", ".endif"):  # before its (..) fails to parse
+                    raise NetlistSyntaxError("conditional netlists (.if) are not supported",
+                                             ll.span(0, len(head)),
+                                             hint="keep the branch you need and remove the "
+                                                  ".if/.elseif/.else/.endif cards")
             elif first in "bBeEgG" and is_expr_element(ll.text):
                 out.append(expr_element(ll))
                 continue
