@@ -447,3 +447,15 @@ def test_print_accepts_commas_between_quantities() -> None:
                          ".print dc v(1), v(2) , i(v1),v(1,2)\n.dc v1 0 1 1\n").dc
     assert list(dc.columns) == ["v1", "v(1)", "v(2)", "i(v1)", "v(1,2)"]
     assert float(dc["v(1,2)"][1]) == pytest.approx(0.5)
+
+
+def test_options_of_other_simulators_are_ignored_with_a_warning() -> None:
+    """ngspice runs `.options dcstep=1e3 trans` (HSPICE's) with a warning; so does netsim.
+    A near-miss of a netsim option (abstoll) stays an error: a typo would change the run."""
+    sim = netsim.Simulator.from_text("o\n.options post=2 dcstep=1e3 trans\nV1 1 0 1\n"
+                                     "R1 1 0 1k\n.op\n")
+    warned = [w.message for w in sim.circuit.warnings]
+    assert any("'dcstep' ignored" in m for m in warned)
+    assert any("'trans' ignored" in m for m in warned)
+    with pytest.raises(ElaborationError, match="did you mean 'abstol'"):
+        elaborate_text("o\n.options abstoll=1e-15\nV1 1 0 1\nR1 1 0 1k\n.op\n")

@@ -8,6 +8,7 @@ tstop [tstart [tmax]] [uic]``, ``.hb`` (harmonic balance), ``.rfdc`` (weak-RF DC
 
 from __future__ import annotations
 
+import difflib
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -255,15 +256,17 @@ def options(elab, d, scope):
             continue
         if isinstance(a, ast.Token) and a.text in NO_EFFECT:
             continue
+        if isinstance(a, ast.Token) and a.text not in OPTIONS:
+            _unknown_option(elab, a.text, a.span)
+            continue
         raise ElaborationError(f"unknown option {describe(a)}", span_of(a),
                                hint="options are written name=value, e.g. `.options reltol=1e-4`")
     for p in d.params:
         if p.name in NO_EFFECT:
             continue
         if p.name not in OPTIONS:
-            raise ElaborationError(f"unknown option '{p.name}'", p.span,
-                                   hint=did_you_mean(p.name, OPTIONS | NO_EFFECT)
-                                   or "supported: " + " ".join(sorted(OPTIONS)))
+            _unknown_option(elab, p.name, p.span)
+            continue
         if p.name in TEXT_OPTIONS:
             choices = TEXT_OPTIONS[p.name]
             text = getattr(p.value, "text", "")
@@ -282,6 +285,23 @@ def options(elab, d, scope):
     if "tnom" in elab.options:
         elab.circuit.tnom = float(elab.options["tnom"])
 
+
+def _unknown_option(elab, name: str, span) -> None:
+    """An option netsim does not know: a near-miss of one it acts on (``abstoll``) is an
+    error, as a typo would otherwise change the run silently; anything else (another
+    simulator's option, such as HSPICE's ``dcstep``) is ignored with a warning, as ngspice
+    does."""
+    close = difflib.get_close_matches(name, sorted(OPTIONS), n=1, cutoff=NEAR_MISS)
+    if close:
+        raise ElaborationError(f"unknown option '{name}'", span,
+                               hint=f"did you mean '{close[0]}'?")
+    elab.circuit.warnings.append(Diagnostic(
+        f"unknown option '{name}' ignored (ngspice ignores it too)", span,
+        hint="netsim's options: " + " ".join(sorted(OPTIONS))))
+
+
+# how close (difflib ratio) an unknown option must be to a known one to count as its typo
+NEAR_MISS = 0.85
 
 # what each numeric option must be: (test, the wording of the requirement)
 _POSITIVE = (lambda v: v > 0.0, "a positive number")
