@@ -63,6 +63,7 @@ EXPECTED: dict[str, tuple] = {
     "func_argument_twice.net": (2, "argument 'x' of .func 'f' is named twice"),
     "hertz_variable.net": (3, "ngspice's 'hertz' variable (the AC frequency) is not supported"),
     "conditional_if.net": (3, "conditional netlists (.if) are not supported"),
+    "resistor_model.net": (3, "resistor models (.model myres ...) are not supported"),
     "mos_ic_too_many.net": (4, "'ic=' of MOSFET 'm1' takes at most 3 values, found 4"),
     "diode_ic_vector.net": (5, "expected a value for 'ic', found a list of 2 values"),
     "unknown_param_d.net": (4, "unknown parameter 'areax' on diode 'd1'"),

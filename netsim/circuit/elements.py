@@ -140,6 +140,12 @@ def two_terminal(el: ast.Element, scope: Scope, elab: Elaborator, family: str, w
     """R, C, L: two nodes and a value (positional or key=value)."""
     letter = el.name[0]
     nodes = _node_tokens(el, 2, what, "n+ n-")
+    models = [a for a in el.atoms[2:] if isinstance(a, ast.Token)
+              and parse_number(a.text) is None and scope.find("models", a.text) is not None]
+    if models:  # `R1 a b rmod l=10u` or `C1 a b 1p cmod`: semiconductor R/C models
+        raise ElaborationError(f"{what} models (.model {models[0].text} ...) are not supported",
+                               models[0].span,
+                               hint=f"give the {what} its value: `{FORMS[letter]}`")
     params = _params(el, scope, ALLOWED_PARAMS[letter], what)
     for alias in ("resistance", "capacitance", "inductance"):
         if alias in params:
