@@ -286,6 +286,9 @@ def options(elab, d, scope):
         elab.circuit.tnom = float(elab.options["tnom"])
 
 
+# how close (difflib ratio) an unknown option must be to a known one to count as its typo
+NEAR_MISS = 0.85
+
 def _unknown_option(elab, name: str, span) -> None:
     """An option netsim does not know: a near-miss of one it acts on (``abstoll``) is an
     error, as a typo would otherwise change the run silently; anything else (another
@@ -299,9 +302,6 @@ def _unknown_option(elab, name: str, span) -> None:
         f"unknown option '{name}' ignored (ngspice ignores it too)", span,
         hint="netsim's options: " + " ".join(sorted(OPTIONS))))
 
-
-# how close (difflib ratio) an unknown option must be to a known one to count as its typo
-NEAR_MISS = 0.85
 
 # what each numeric option must be: (test, the wording of the requirement)
 _POSITIVE = (lambda v: v > 0.0, "a positive number")
