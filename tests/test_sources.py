@@ -248,6 +248,20 @@ def test_bank_groups_kinds_and_constant():
     np.testing.assert_allclose(bank.values_at(tt)[0, 2], 1.0)
 
 
+def test_bank_scalar_path_equals_the_array_kernels() -> None:
+    """A few PULSE and SIN sources at one time take plain-float kernels; they must give what
+    the array kernels give, before, at and after delays and corners."""
+    waves = [Waveform("pulse", (0, 1, 1e-6, 2e-7, 3e-7, 1e-6, 4e-6)), None,
+             Waveform("sin", (0.5, 2, 1e5, 3e-6, 1e4, 30)), Waveform("sin", (0, 1, 1e6)),
+             Waveform("pulse", (1, -1, 0, 0, 1e-7, 2e-6, 0))]
+    bank = WaveformBank(waves, constant=np.array([0, 7.0, 0, 0, 0]))
+    assert bank._scalar is not None
+    times = np.concatenate([[0.0, 1e-6, 1.2e-6, 3e-6, 2.5e-6], np.linspace(0, 2e-5, 97)])
+    for t in times:
+        np.testing.assert_allclose(bank.values(float(t)), bank.values_at(np.full(5, t)),
+                                   rtol=1e-14, atol=1e-15)
+
+
 def test_pwl_single_point_and_step_value():
     assert Waveform("pwl", (1e-6, 3.0)).value(0.0) == 3.0
     assert Waveform("pwl", (1e-6, 3.0)).value(1.0) == 3.0

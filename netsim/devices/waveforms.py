@@ -266,6 +266,19 @@ def _pulse_scalar(t: float, v1: float, v2: float, td: float, tr: float, tf: floa
     return v2 + (v1 - v2) * (tt - (tr + pw)) / tf
 
 
+def _sin_scalar(t: float, vo: float, va: float, freq: float, td: float, theta: float,
+                phase: float) -> float:
+    """:func:`_sin` at one time for one waveform."""
+    ph = phase * math.pi / 180.0
+    tt = t - td
+    if tt > 0.0:
+        return vo + va * math.sin(freq * tt * TWO_PI + ph) * math.exp(-tt * theta)
+    return vo + va * math.sin(ph)
+
+
+_SCALAR_KERNELS = {"pulse": _pulse_scalar, "sin": _sin_scalar}
+
+
 def _sin(t: np.ndarray, p: np.ndarray) -> np.ndarray:
     vo, va, freq, td, theta, phase = p.T
     ph = phase * np.pi / 180.0
@@ -382,12 +395,12 @@ class WaveformBank:
                 kernel = _KERNELS[kind]
                 self._groups.append((idx, lambda t, p=params, f=kernel: f(t, p)))
         self.has_waveform = np.array([w is not None for w in self.waveforms], dtype=bool)
-        # a few PULSE waveforms at one time point (a transient step): plain floats are ~20x
-        # cheaper than the array kernel on one element (same expressions, same results)
+        # a few PULSE or SIN waveforms at one time point (a transient step): plain floats are
+        # ~20x cheaper than the array kernel on one element (same expressions, same results)
         self._scalar = None
         if 0 < sum(idx.size for idx, _ in self._groups) <= SCALAR_LIMIT and all(
-                w is None or w.kind == "pulse" for w in self.waveforms):
-            self._scalar = [(k, tuple(float(v) for v in w.params()))
+                w is None or w.kind in _SCALAR_KERNELS for w in self.waveforms):
+            self._scalar = [(k, _SCALAR_KERNELS[w.kind], tuple(float(v) for v in w.params()))
                             for k, w in enumerate(self.waveforms) if w is not None]
 
     def bind(self, tstep: float, tstop: float) -> WaveformBank:
@@ -399,8 +412,8 @@ class WaveformBank:
         """Values at common time(s) t (scalar or shape S; s): shape (*S, N)."""
         if self._scalar is not None and np.ndim(t) == 0:
             out = self.constant.copy()
-            for k, params in self._scalar:
-                out[k] = _pulse_scalar(float(t), *params)
+            for k, kernel, params in self._scalar:
+                out[k] = kernel(float(t), *params)
             return out
         tt = np.asarray(t, dtype=float)
         return self.values_at(np.broadcast_to(tt[..., None], (*tt.shape, self.n)))
