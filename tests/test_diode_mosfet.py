@@ -432,3 +432,13 @@ def test_mosfet_ic_vector_is_read_as_vds_vgs_vbs() -> None:
     params = {inst.name: inst.params for inst in sim.circuit.instances}
     assert (params["m1"]["icvds"], params["m1"]["icvgs"], params["m1"]["icvbs"]) == (1, 2, -0.5)
     assert params["m2"]["icvds"] == 1.5 and "icvgs" not in params["m2"]
+
+
+def test_diode_vendor_ratings_are_ignored() -> None:
+    """LTspice vendor libraries rate their diodes (Iave, Vpk, ...); the ratings change no
+    simulated value, in ngspice either."""
+    body = "V1 a 0 1\nR1 a b 1k\nD1 b 0 dv\n.op\n"
+    plain = netsim.run_text("d\n.model dv D(Is=2.52n Rs=.568 N=1.752)\n" + body).op
+    rated = netsim.run_text("d\n.model dv D(Is=2.52n Rs=.568 N=1.752 Iave=200m Vpk=75 "
+                            "Ipk=1 Irms=0.3 diss=0.5)\n" + body).op
+    assert float(rated["v(b)"]) == float(plain["v(b)"])

@@ -459,3 +459,16 @@ def test_options_of_other_simulators_are_ignored_with_a_warning() -> None:
     assert any("'trans' ignored" in m for m in warned)
     with pytest.raises(ElaborationError, match="did you mean 'abstol'"):
         elaborate_text("o\n.options abstoll=1e-15\nV1 1 0 1\nR1 1 0 1k\n.op\n")
+
+
+def test_print_of_a_device_current_is_left_out_with_a_warning() -> None:
+    """.print i(c1) i(d1) i(r1): ngspice leaves device currents out of its output and runs; so
+    does netsim, with a located warning. An element that does not exist stays an error."""
+    sim = netsim.Simulator.from_text("pi\nV1 a 0 1\nR1 a b 1k\nD1 b 0 dd\n.model dd d\n"
+                                     "C1 b 0 1n\n.print tran i(C1) i(D1) I(R1) v(b) i(v1)\n"
+                                     ".tran 1n 10n\n")
+    assert sum("carries no branch current; left out" in w.message
+               for w in sim.circuit.warnings) == 3
+    assert list(sim.run_all().tran.columns) == ["time", "v(b)", "i(v1)"]
+    with pytest.raises(ElaborationError, match="no element 'nosuch'"):
+        elaborate_text("pi\nV1 a 0 1\nR1 a 0 1k\n.print dc i(nosuch)\n.dc v1 0 1 1\n")

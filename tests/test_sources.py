@@ -499,3 +499,17 @@ def test_tstep_defaults_follow_bind():
     assert group.source_values(EvalContext(t=0.5e-6))[0] == pytest.approx(0.5)
     group.bind_transient(2e-6, 1e-3)
     assert group.source_values(EvalContext(t=0.5e-6))[0] == pytest.approx(0.25)
+
+
+def test_value_after_ac_param_is_its_phase() -> None:
+    """`V1 1 0 AC=0.5 180`: 180 is the AC phase (ngspice), not a bare DC value (which made a
+    180 V source, silently); with DC= as well it used to be 'DC given twice'."""
+    import netsim
+
+    run = netsim.run_text("acp\nVin 1 0 AC=0.5 180\nR1 1 0 1k\nV2 2 0 DC=1 AC=0.5 90\n"
+                          "R2 2 0 1k\nV3 3 0 AC=2\nR3 3 0 1k\n.op\n.ac dec 1 1 10\n")
+    assert [float(run.op[f"v({k})"]) for k in (1, 2, 3)] == [0.0, 1.0, 0.0]
+    ac = run.ac
+    assert complex(ac["vr(1)"][0], ac["vi(1)"][0]) == pytest.approx(-0.5, abs=1e-12)
+    assert complex(ac["vr(2)"][0], ac["vi(2)"][0]) == pytest.approx(0.5j, abs=1e-12)
+    assert complex(ac["vr(3)"][0], ac["vi(3)"][0]) == pytest.approx(2.0, abs=1e-12)

@@ -35,7 +35,7 @@ from netsim.circuit.graph import check_topology
 from netsim.circuit.scope import Scope, describe, span_of
 from netsim.devices.base import REGISTRY
 from netsim.devices.behavioural import TIME_COLUMN
-from netsim.errors import ElaborationError, did_you_mean
+from netsim.errors import Diagnostic, ElaborationError, did_you_mean
 from netsim.syntax import ast
 from netsim.syntax.expr import compile_behavioural
 from netsim.syntax.parser import parse_file, parse_text
@@ -348,7 +348,7 @@ class Elaborator:
         branches = {i.name for i in self.instances
                     if i.family in BRANCH_FAMILIES
                     or (i.family == "behavioural" and i.extra.get("output") == "v")}
-        for name, span in self.output_spans.items():
+        for name, span in list(self.output_spans.items()):
             inner = name[name.index("(") + 1:-1]  # vdb(a): the plain quantity's inside
             if name[0] == "x":
                 device, state = inner.split("#")
@@ -368,11 +368,21 @@ class Elaborator:
                         raise ElaborationError(
                             f"cannot output {name}: no node '{node}' in the circuit", span,
                             hint=did_you_mean(node, nodes))
+            elif inner in self.seen and inner not in branches:
+                # a device's own current (i(r1), i(d1)): ngspice leaves it out of its output,
+                # so the run goes on without that column
+                self.circuit.warnings.append(Diagnostic(
+                    f"cannot output {name}: '{inner}' carries no branch current; left out",
+                    span, hint="currents are available for V sources, inductors and E/H/B "
+                    "voltage sources; put a 0 V source in series to measure another current"))
+                del self.output_spans[name]
+                for names in self.circuit.prints.values():
+                    while name in names:
+                        names.remove(name)
             elif inner not in branches:
                 raise ElaborationError(
-                    f"cannot output {name}: '{inner}' carries no branch current", span,
-                    hint="currents are available for V sources, inductors and E/H/B voltage "
-                    "sources; put a 0 V source in series to measure another current")
+                    f"cannot output {name}: no element '{inner}' in the circuit", span,
+                    hint=did_you_mean(inner, set(self.seen)))
 
     def check_controls(self) -> None:
         """F/H and i() probes must name an element that carries a branch current."""

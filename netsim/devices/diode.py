@@ -66,7 +66,8 @@ carries diffusion charge and the knee). ngspice's own conductance for this term 
 netsim uses the exact derivative (same DC solution; AC differs only where this term matters).
 
 Ignored: the noise parameters ``kf``, ``af`` (no noise analysis), the safe-operating-area
-warning limits ``fv_max bv_max id_max pd_max te_max``, and ``level=1``. Any other diode
+warning limits ``fv_max bv_max id_max pd_max te_max``, the ratings vendor (LTspice) libraries
+carry ``vpk ipk iave irms diss``, and ``level=1``. Any other diode
 parameter (sidewall, tunnel, self-heating, level 3 geometry) is rejected with an
 ElaborationError instead of being silently ignored.
 
@@ -97,7 +98,10 @@ _SUPPORTED = {
     "is", "n", "rs", "cjo", "vj", "m", "fc", "bv", "ibv", "nbv", "ikf", "ikr", "tt", "eg",
     "xti", "tnom", "tcv", "tt1", "tt2", "trs1", "trs2", "isr", "nr",
 }
-_IGNORED = {"kf", "af", "level", "fv_max", "bv_max", "id_max", "pd_max", "te_max"}
+# noise and safe-operating-area limits, and the ratings of vendor (LTspice) libraries: none
+# changes a simulated value, in ngspice either
+_IGNORED = {"kf", "af", "level", "fv_max", "bv_max", "id_max", "pd_max", "te_max",
+            "vpk", "ipk", "iave", "irms", "diss"}
 _DEFAULTS = {
     "is": 1e-14, "n": 1.0, "rs": 0.0, "cjo": 0.0, "vj": 1.0, "m": 0.5, "fc": 0.5, "ibv": 1e-3,
     "tt": 0.0, "eg": 1.11, "xti": 3.0, "tcv": 0.0, "tt1": 0.0, "tt2": 0.0, "trs1": 0.0,

@@ -163,6 +163,7 @@ def parse_source_spec(atoms: Sequence[Atom], params: Sequence[Param], eval_atom:
     dc_span: Span | None = None
     ac_seen = False
     wave_span: Span | None = None
+    atoms, ac_phase = _phase_after_ac_param(atoms, params)
     i, n = 0, len(atoms)
 
     def set_dc(value: float, where: Span) -> None:
@@ -264,6 +265,8 @@ def parse_source_spec(atoms: Sequence[Atom], params: Sequence[Param], eval_atom:
             set_dc(value, p.span)
         elif name in ("ac", "acmag"):
             spec.ac_mag = value
+            if ac_phase is not None:
+                spec.ac_phase = _number(ac_phase, eval_atom, "the AC phase (degrees)")
         elif name == "acphase":
             spec.ac_phase = value
             if not ac_seen and spec.ac_mag == 0.0:
@@ -279,6 +282,25 @@ def parse_source_spec(atoms: Sequence[Atom], params: Sequence[Param], eval_atom:
     if options:
         spec.waveform = _pwl_with_options(spec.waveform, options, params)
     return spec
+
+
+def _phase_after_ac_param(atoms: Sequence[Atom], params: Sequence[Param]
+                          ) -> tuple[list[Atom], Atom | None]:
+    """``V1 1 0 AC=0.5 180``: the value right after an ``ac=`` param is its phase (ngspice),
+    not a bare DC value. (atoms without it, the phase atom or None)."""
+    ac = next((p for p in params if p.name in ("ac", "acmag")), None)
+    if ac is None:
+        return list(atoms), None
+    end = (ac.span.line, ac.span.end_col)
+    after = [k for k, a in enumerate(atoms) if (a.span.line, a.span.col) >= end]
+    if not after or not _is_numeric(atoms[after[0]]):
+        return list(atoms), None
+    k = after[0]
+    between = [p for p in params if end <= (p.span.line, p.span.col) < (atoms[k].span.line,
+                                                                          atoms[k].span.col)]
+    if between:
+        return list(atoms), None
+    return [a for j, a in enumerate(atoms) if j != k], atoms[k]
 
 
 def _pwl_with_options(wave: Waveform, options: dict[str, float],
