@@ -429,17 +429,11 @@ def _mosfet_ic_points(sim, x0: np.ndarray) -> dict[int, np.ndarray]:
         dev = grp.device
         if dev.family != "mos1":
             continue
-        given = [(j, inst.params) for j, inst in enumerate(dev.instances)
-                 if any(key in inst.params for key in MOSFET_IC)]
-        if not given:
+        ic = {key: np.array([float(inst.params.get(key, np.nan)) for inst in dev.instances])
+              for key in MOSFET_IC}
+        if not any(np.isfinite(v).any() for v in ic.values()):
             continue
-        local = x_ext[grp.conn]
-        for j, params in given:
-            source = local[j, dev.sp]
-            for key, column in zip(MOSFET_IC, (dev.dp, 1, 3)):
-                if key in params:
-                    local[j, column] = source + float(params[key])
-        points[k] = local
+        points[k] = dev.from_source(x_ext[grp.conn], ic["icvgs"], ic["icvds"], ic["icvbs"])
     return points
 
 

@@ -568,12 +568,16 @@ class Mosfet1(DeviceGroup):
 
     def initial_point(self, x: np.ndarray) -> np.ndarray:
         """x moved so that (vgs, vds, vbs) are ngspice's first-iteration values (source' kept)."""
-        vgs, vds, vbs = np.moveaxis(self.initial_voltages(), -1, 0)
+        return self.from_source(x, *np.moveaxis(self.initial_voltages(), -1, 0))
+
+    def from_source(self, x: np.ndarray, vgs: np.ndarray, vds: np.ndarray,
+                    vbs: np.ndarray) -> np.ndarray:
+        """x (..., N, U) with g, d' and b moved to s' + vgs, vds, vbs ((N,) each, V; a NaN
+        entry leaves that terminal where it is)."""
         out = np.array(x, dtype=float, copy=True)
         s = x[..., self.sp]
-        out[..., 1] = s + vgs
-        out[..., self.dp] = s + vds
-        out[..., 3] = s + vbs
+        for column, v in ((1, vgs), (self.dp, vds), (3, vbs)):
+            out[..., column] = np.where(np.isnan(v), x[..., column], s + v)
         return out
 
     def initial_voltages(self) -> np.ndarray:
